@@ -1,0 +1,43 @@
+# The two commands researchers need:  `make run`  (whole default study)  and  `make test`  (test suite).
+# Both create the virtualenv .venv on first use (Python >= 3.11, packages from PyPI only).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+KEY    := .firestorm/pseudonym.key
+CORES  ?= all
+
+.PHONY: setup run report test lint clean-results
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-font.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "firestorm needs Python >= 3.11 (snakemake 9)"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	# The CJK font for figures (Source Han Sans CN, OFL) ships inside cntext; its own dependencies are not needed.
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements-font.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+# A random pseudonymisation key, created once and never overwritten (see README, "Research ethics").
+$(KEY): | $(STAMP)
+	$(BIN)/python -m firestorm.privacy $(KEY)
+
+run: $(STAMP) $(KEY)
+	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/snakemake --report results/report.html
+
+report: $(STAMP)
+	$(BIN)/snakemake --report results/report.html
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/snakemake --lint
+
+clean-results:
+	rm -rf results data/demo logs .snakemake

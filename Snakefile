@@ -1,0 +1,39 @@
+# firestorm: sentiment and discourse analytics of online controversies.
+# Stages, one rule file each: demo -> ingest -> text (jieba) -> sentiment (transformers) -> spread -> response.
+# `make run` runs this workflow and then `snakemake --report results/report.html`.
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/demo.smk"
+include: "workflow/rules/ingest.smk"
+include: "workflow/rules/text.smk"
+include: "workflow/rules/sentiment.smk"
+include: "workflow/rules/spread.smk"
+include: "workflow/rules/response.smk"
+
+
+rule all:
+    input:
+        expand("results/{case}/ingest_qc.json", case=CASES),
+        expand("results/{case}/rejects.parquet", case=CASES),
+        expand("results/{case}/tokens.parquet", case=CASES),
+        expand("results/{case}/sentiment.parquet", case=CASES),
+        expand("results/{case}/spread.json", case=CASES),
+        expand("results/{case}/figures/volume.png", case=CASES),
+        expand("results/{case}/figures/sentiment.png", case=CASES),
+        "results/comparison/response_timing.csv",
+        "results/comparison/summary.md",
+        "results/comparison/figures/aligned.png",
+        "results/comparison/figures/unanswered.png",
+        model_eval_file(),
+    default_target: True

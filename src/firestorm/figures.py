@@ -1,0 +1,208 @@
+"""Shared figure styling and the study's figures: one function per figure, PNG and SVG.
+
+Chinese text needs a CJK font that a fresh machine has: the set-up command installs Source Han Sans CN
+(SIL OFL 1.1) shipped inside the PyPI package ``cntext`` (installed without its dependencies). A font
+file named by ``FIRESTORM_CJK_FONT`` or a Debian CJK font (fonts-wqy-microhei, fonts-noto-cjk) also works.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+
+SYSTEM_CJK_FONTS = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+)
+PLATFORM_COLOURS = {"weibo": "#d62728", "xiaohongshu": "#1f77b4"}
+PLATFORM_NAMES = {"weibo": "微博 Weibo", "xiaohongshu": "小红书 Xiaohongshu"}
+SENTIMENT_COLOURS = {"negative": "#c0392b", "neutral": "#7f8c8d", "positive": "#27ae60"}
+EVENT_COLOURS = {
+    "trigger": "#8e44ad", "evidence": "#2c3e50", "boycott": "#e67e22", "escalation": "#e67e22",
+    "regulation": "#16a085", "official_response": "#27ae60", "media": "#7f8c8d", "other": "#7f8c8d",
+}
+EVENT_NAMES = {
+    "trigger": "导火索 trigger", "evidence": "证据 evidence", "boycott": "抵制 boycott",
+    "escalation": "升级 escalation", "regulation": "监管 regulation", "official_response": "官方回应 response",
+    "media": "媒体 media", "other": "其他 other",
+}
+
+
+class FontError(RuntimeError):
+    pass
+
+
+def cjk_font_path() -> Path:
+    """The CJK font file figures use; raises :class:`FontError` saying how to install one."""
+    candidates = []
+    if os.environ.get("FIRESTORM_CJK_FONT"):
+        candidates.append(Path(os.environ["FIRESTORM_CJK_FONT"]))
+    spec = importlib.util.find_spec("cntext")
+    if spec and spec.submodule_search_locations:
+        candidates.append(Path(list(spec.submodule_search_locations)[0]) / "font" / "SourceHanSansCN-Medium.ttf")
+    candidates += [Path(p) for p in SYSTEM_CJK_FONTS]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise FontError("no CJK font found: run `make setup` (installs cntext's Source Han Sans), "
+                    "or set FIRESTORM_CJK_FONT to a .ttf/.otf/.ttc file with Chinese glyphs")
+
+
+def apply_style() -> str:
+    """Register the CJK font and the house style; returns the font family name."""
+    path = cjk_font_path()
+    font_manager.fontManager.addfont(str(path))
+    family = font_manager.FontProperties(fname=str(path)).get_name()
+    matplotlib.rcParams.update(
+        {
+            "font.family": "sans-serif",
+            "font.sans-serif": [family, "DejaVu Sans"],
+            "axes.unicode_minus": False,
+            "figure.dpi": 110,
+            "savefig.dpi": 150,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "legend.frameon": False,
+            "svg.hashsalt": "firestorm",   # deterministic SVG ids
+            "svg.fonttype": "path",
+        }
+    )
+    return family
+
+
+def save(fig, png_path: str | Path) -> None:
+    """Save ``fig`` as PNG at ``png_path`` and as SVG beside it, without timestamps (byte-stable)."""
+    png_path = Path(png_path)
+    png_path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(png_path, metadata={"Software": None}, bbox_inches="tight")
+    fig.savefig(png_path.with_suffix(".svg"), metadata={"Date": None}, bbox_inches="tight")
+    plt.close(fig)
+
+
+def mark_events(ax, events, timezone: str, label: bool = True, to_x=None) -> None:
+    """Vertical lines for timeline events, labelled at the top of the axes."""
+    transform = ax.get_xaxis_transform()
+    for position, event in enumerate(events):
+        x = to_x(event.time) if to_x else event.time.tz_convert(timezone).tz_localize(None)
+        colour = EVENT_COLOURS.get(event.kind, "#7f8c8d")
+        ax.axvline(x, color=colour, linestyle="--", linewidth=1.0, alpha=0.9, zorder=1)
+        if label:
+            ax.text(x, 1.01 + 0.07 * (position % 2), EVENT_NAMES.get(event.kind, event.kind), transform=transform,
+                    rotation=0, ha="center", va="bottom", fontsize=8, color=colour, clip_on=False)
+
+
+def local_index(index, timezone: str):
+    return index.tz_convert(timezone).tz_localize(None)
+
+
+def volume_figure(hourly_by_platform, case, png_path) -> None:
+    """Items per hour per platform (log scale) and cumulative items, with the case timeline."""
+    apply_style()
+    fig, (ax, ax_cum) = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True, height_ratios=[2, 1])
+    x = local_index(hourly_by_platform.index, case.timezone)
+    for column in hourly_by_platform.columns:
+        ax.plot(x, hourly_by_platform[column], color=PLATFORM_COLOURS.get(column), linewidth=1.0,
+                label=PLATFORM_NAMES.get(column, column))
+        ax_cum.plot(x, hourly_by_platform[column].cumsum(), color=PLATFORM_COLOURS.get(column), linewidth=1.4)
+    ax.set_yscale("symlog", linthresh=1)
+    ax.set_ylabel("条/小时 items per hour (log)")
+    ax_cum.set_ylabel("累计条数 cumulative items")
+    ax_cum.set_xlabel(f"时间 time ({case.timezone})")
+    mark_events(ax, case.timeline, case.timezone)
+    mark_events(ax_cum, case.timeline, case.timezone, label=False)
+    ax.legend(loc="upper right")
+    ax.set_title(f"{case.title}：讨论量 volume", pad=28)
+    ax_cum.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+    save(fig, png_path)
+
+
+def sentiment_figure(daily, case, png_path, min_items: int = 20) -> None:
+    """Daily share of negative and positive items per platform with Wilson 95 % intervals."""
+    apply_style()
+    platforms = sorted(daily["platform"].unique())
+    fig, axes = plt.subplots(len(platforms), 1, figsize=(10, 3.2 * len(platforms)), sharex=True, squeeze=False)
+    for ax, platform in zip(axes[:, 0], platforms):
+        rows = daily[(daily["platform"] == platform) & (daily["items"] >= min_items)]
+        for label in ("negative", "positive"):
+            ax.plot(rows["day"], rows[f"{label}_share"], marker="o", markersize=3,
+                    color=SENTIMENT_COLOURS[label], label=f"{label} share")
+            ax.fill_between(rows["day"], rows[f"{label}_low"], rows[f"{label}_high"],
+                            color=SENTIMENT_COLOURS[label], alpha=0.2, linewidth=0)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel(f"{PLATFORM_NAMES.get(platform, platform)}\n占比 share of items")
+        mark_events(ax, case.timeline, case.timezone, label=ax is axes[0, 0])
+    axes[0, 0].legend(loc="upper right", ncols=2)
+    axes[0, 0].set_title(f"{case.title}：情感 sentiment per day (95% Wilson CI; days with ≥{min_items} items)",
+                         pad=28)
+    axes[-1, 0].set_xlabel(f"日期 day ({case.timezone})")
+    axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+    save(fig, png_path)
+
+
+CASE_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+PLATFORM_STYLES = {"weibo": "-", "xiaohongshu": ":"}
+
+
+def aligned_comparison_figure(aligned, timing, png_path, horizon_hours: float = 240) -> None:
+    """All cases on one axis of hours since onset: volume per platform (log) and negative share.
+
+    ``aligned`` has columns case, platform, hours_since_onset (bin start, 6-h bins), items, negative_share.
+    Responses are solid markers; silent cases show where their observation is censored.
+    """
+    apply_style()
+    fig, (ax_volume, ax_negative) = plt.subplots(2, 1, figsize=(10, 7), sharex=True, height_ratios=[3, 2])
+    for number, row in enumerate(timing.itertuples()):
+        colour = CASE_COLOURS[number % len(CASE_COLOURS)]
+        mine = aligned[(aligned["case"] == row.case) & (aligned["hours_since_onset"] <= horizon_hours)]
+        for platform, rows in mine.groupby("platform"):
+            style = PLATFORM_STYLES.get(platform, "-")
+            label = f"{row.title} · {PLATFORM_NAMES.get(platform, platform)}"
+            ax_volume.plot(rows["hours_since_onset"], rows["items"], style, color=colour, linewidth=1.3, label=label)
+            ax_negative.plot(rows["hours_since_onset"], rows["negative_share"], style, color=colour, linewidth=1.3)
+        for ax in (ax_volume, ax_negative):
+            if row.responded:
+                ax.axvline(row.onset_to_response_h, color=colour, linewidth=2, alpha=0.8)
+            else:
+                ax.axvline(min(row.onset_to_censoring_h, horizon_hours), color=colour, linewidth=1, alpha=0.6,
+                           linestyle="-.")
+        note = (f"{row.company} 回应 responded +{row.onset_to_response_h:.0f} h" if row.responded
+                else f"{row.company} 未回应 no response (censored at +{row.onset_to_censoring_h:.0f} h)")
+        ax_volume.text(0.99, 0.97 - 0.07 * number, note, transform=ax_volume.transAxes, ha="right", va="top",
+                       fontsize=9, color=colour)
+    ax_volume.set_yscale("symlog", linthresh=1)
+    ax_volume.set_ylabel("条/6小时 items per 6 h (log)")
+    ax_negative.set_ylabel("负面占比 negative share")
+    ax_negative.set_ylim(0, 1)
+    ax_negative.set_xlabel("距爆发起点的小时数 hours since onset")
+    ax_volume.legend(loc="lower left", fontsize=8)
+    ax_volume.set_title("案例对比：爆发后的讨论量与负面情绪 cases aligned at onset")
+    save(fig, png_path)
+
+
+def unanswered_figure(curve, timing, png_path) -> None:
+    """Share of cases still without a company response against hours since onset (censoring marked)."""
+    apply_style()
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.step(curve["hours"], curve["share_unanswered"], where="post", color="#34495e", linewidth=2)
+    censored = curve[curve["censored"]]
+    ax.plot(censored["hours"], censored["share_unanswered"], "|", markersize=14, color="#c0392b",
+            label="删失 censored (no response in window)")
+    for row in timing.itertuples():
+        hours = row.onset_to_response_h if row.responded else row.onset_to_censoring_h
+        ax.annotate(row.title, (hours, 0.02), rotation=90, fontsize=8, va="bottom", ha="right")
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("距爆发起点的小时数 hours since onset")
+    ax.set_ylabel("尚未回应的案例占比 share unanswered")
+    ax.legend(loc="upper right")
+    ax.set_title("公司回应速度 time to company response (Kaplan–Meier)")
+    save(fig, png_path)

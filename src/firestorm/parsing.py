@@ -1,0 +1,139 @@
+"""Parsers for the count and date forms that Weibo and Xiaohongshu crawlers emit.
+
+Each parser raises :class:`ValueError` with a short reason on input it cannot read, so ingest can reject the
+row naming the field.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+# Values that crawlers write for "no value": weiboSpider's 无, Spider_XHS's "None", XHS-Downloader's -1.
+MISSING_COUNT = {"无", "none", "null", "nan", "-1", "未知"}
+_COUNT = re.compile(r"^(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>万|w|W|千|k|K|亿)?\s*\+?$")
+_UNIT = {None: 1, "万": 10_000, "w": 10_000, "W": 10_000, "千": 1_000, "k": 1_000, "K": 1_000, "亿": 100_000_000}
+
+
+def parse_count(value) -> int | None:
+    """Interaction count as an int; ``None`` where the crawler recorded no value.
+
+    Accepts ints, digit strings, ``1,024``, display strings ``1.2万``, ``10万+``, ``1.2w``, ``3千``, ``2亿``;
+    ``""`` is 0 (MediaCrawler writes empty strings for zero counts) and Weibo's button label ``赞`` is 0
+    (shown where a post has no likes). Capped display values like ``10万+`` become their lower bound.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"not a count: {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"negative count: {value}")
+        return value
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return None
+        if value < 0 or value != int(value):
+            raise ValueError(f"not a whole count: {value!r}")
+        return int(value)
+    text = str(value).strip().replace(",", "").replace("，", "")
+    if text == "" or text in {"赞", "评论", "转发", "收藏"}:
+        return 0
+    if text.lower() in MISSING_COUNT:
+        return None
+    match = _COUNT.match(text)
+    if not match:
+        raise ValueError(f"not a count: {value!r}")
+    number = float(match["number"])
+    if match["unit"] is None and number != int(number):
+        raise ValueError(f"not a whole count: {value!r}")
+    return int(round(number * _UNIT[match["unit"]]))
+
+
+_RELATIVE = [
+    (re.compile(r"^刚刚$"), lambda m, now: now),
+    (re.compile(r"^(\d+)\s*秒前$"), lambda m, now: now - pd.Timedelta(seconds=int(m[1]))),
+    (re.compile(r"^(\d+)\s*分钟前$"), lambda m, now: now - pd.Timedelta(minutes=int(m[1]))),
+    (re.compile(r"^(\d+)\s*小时前$"), lambda m, now: now - pd.Timedelta(hours=int(m[1]))),
+    (re.compile(r"^今天\s*(\d{1,2}):(\d{2})$"), lambda m, now: now.normalize() + pd.Timedelta(hours=int(m[1]), minutes=int(m[2]))),
+    (
+        re.compile(r"^昨天\s*(\d{1,2}):(\d{2})$"),
+        lambda m, now: now.normalize() - pd.Timedelta(days=1) + pd.Timedelta(hours=int(m[1]), minutes=int(m[2])),
+    ),
+]
+_MONTH_DAY = re.compile(r"^(\d{1,2})[-月](\d{1,2})日?(?:\s+(\d{1,2}):(\d{2}))?$")
+_CHINESE_DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_WEIBO_API = re.compile(r"^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d{2}:\d{2}:\d{2} [+-]\d{4} \d{4}$")
+# Epochs in these ranges are seconds or milliseconds between 2001 and 2286.
+_EPOCH_SECONDS = (1_000_000_000, 9_999_999_999)
+_EPOCH_MILLISECONDS = (1_000_000_000_000, 9_999_999_999_999)
+
+
+def parse_epoch(value) -> pd.Timestamp:
+    """Epoch seconds or milliseconds (told apart by magnitude) as a UTC timestamp."""
+    try:
+        number = int(float(str(value).strip()))
+    except ValueError:
+        raise ValueError(f"not an epoch time: {value!r}") from None
+    if _EPOCH_MILLISECONDS[0] <= number <= _EPOCH_MILLISECONDS[1]:
+        return pd.Timestamp(number, unit="ms", tz="UTC")
+    if _EPOCH_SECONDS[0] <= number <= _EPOCH_SECONDS[1]:
+        return pd.Timestamp(number, unit="s", tz="UTC")
+    raise ValueError(f"epoch time out of range: {value!r}")
+
+
+def parse_datetime(value, timezone: str = "Asia/Shanghai", crawled_at: pd.Timestamp | None = None) -> pd.Timestamp:
+    """Any date form the crawlers emit, as a tz-aware UTC timestamp.
+
+    Naive forms are read in ``timezone`` (Beijing time unless the data says otherwise). Relative Weibo forms
+    (``刚刚``, ``3分钟前``, ``今天 12:00``, ``昨天 12:00``, ``07-31``) are resolved against ``crawled_at``, the
+    export's crawl time; without it they are rejected.
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        raise ValueError("empty date")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return parse_epoch(value)
+    text = str(value).strip().replace("\u3000", " ")
+    if not text or text in {"未知", "None", "nan"}:
+        raise ValueError(f"empty date: {value!r}")
+    if text.isdigit():
+        return parse_epoch(text)
+    if _WEIBO_API.match(text):
+        return pd.Timestamp(pd.to_datetime(text, format="%a %b %d %H:%M:%S %z %Y")).tz_convert("UTC")
+    now = crawled_at.tz_convert(timezone) if crawled_at is not None else None
+    for pattern, resolve in _RELATIVE:
+        match = pattern.match(text)
+        if match:
+            if now is None:
+                raise ValueError(f"relative date {text!r} needs the export's crawl time")
+            return resolve(match, now).tz_convert("UTC")
+    match = _CHINESE_DATE.match(text)
+    if match:
+        year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+        return _local(pd.Timestamp(year=year, month=month, day=day, hour=hour, minute=minute, second=second), timezone)
+    match = _MONTH_DAY.match(text)
+    if match:
+        if now is None:
+            raise ValueError(f"date without year {text!r} needs the export's crawl time")
+        month, day = int(match[1]), int(match[2])
+        hour, minute = int(match[3] or 0), int(match[4] or 0)
+        stamp = pd.Timestamp(year=now.year, month=month, day=day, hour=hour, minute=minute)
+        if stamp > now.tz_localize(None):  # a month-day later than the crawl is from the previous year
+            stamp = stamp.replace(year=now.year - 1)
+        return _local(stamp, timezone)
+    # XHS-Downloader writes 2025-03-17_14:54:11.
+    text = re.sub(r"^(\d{4}-\d{2}-\d{2})_(\d{2}:\d{2})", r"\1 \2", text)
+    if not re.match(r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$", text):
+        raise ValueError(f"unrecognised date form: {value!r}")
+    try:
+        stamp = pd.Timestamp(text)
+    except ValueError:
+        raise ValueError(f"invalid date: {value!r}") from None
+    if stamp.tzinfo is None:
+        return _local(stamp, timezone)
+    return stamp.tz_convert("UTC")
+
+
+def _local(stamp: pd.Timestamp, timezone: str) -> pd.Timestamp:
+    return stamp.tz_localize(timezone).tz_convert("UTC")

@@ -1,0 +1,48 @@
+"""Column contracts of the tables firestorm writes (the single source of truth for their schemas)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+# results/<case>/posts.parquet: one row per post, comment or repost, deduplicated and filtered to the case.
+POSTS = {
+    "post_id": "string",        # platform-qualified: "weibo:4927631273005057", "xiaohongshu:64c0…"
+    "platform": "string",       # weibo | xiaohongshu
+    "kind": "string",           # post | comment | repost
+    "parent_id": "string",      # post_id of the replied-to item (comments), else null
+    "root_id": "string",        # post_id of the thread's post (comments), else the item itself
+    "created_at": "datetime64[ns, UTC]",
+    "author": "string",         # keyed pseudonym (firestorm.privacy), never a raw id or nickname
+    "text": "string",           # body with @mentions pseudonymised
+    "title": "string",          # Xiaohongshu note title, else null
+    "likes": "Int64",
+    "comments": "Int64",
+    "shares": "Int64",
+    "collects": "Int64",
+    "ip_region": "string",
+    "hashtags": "string",       # hashtags joined by "|" without markup
+    "source_file": "string",    # export path as given in the case inputs
+    "source_row": "Int64",      # 1-based record number in that file (header excluded)
+    "crawled_at": "datetime64[ns, UTC]",
+}
+
+# results/<case>/rejects.parquet: every input record that could not be read, with why.
+REJECTS = {
+    "source_file": "string",
+    "source_row": "Int64",
+    "field": "string",
+    "reason": "string",
+    "raw": "string",            # the record with personal fields redacted, cut to 2,000 characters
+}
+
+
+def empty_frame(columns: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
+
+
+def conform(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """``frame`` with exactly ``columns`` in order and dtype; raises naming a missing column."""
+    missing = [name for name in columns if name not in frame.columns]
+    if missing:
+        raise KeyError(f"table lacks columns {missing}")
+    return frame[list(columns)].astype(columns)

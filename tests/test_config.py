@@ -1,0 +1,120 @@
+"""Case and study configuration: the shipped files load, bad files fail naming the file and the key."""
+
+import pytest
+import yaml
+
+from firestorm.config import ConfigError, load_case, load_study_config
+
+
+def write_case(tmp_path, repo, edit, name="xhs_trik_ai"):
+    document = yaml.safe_load((repo / "config" / "cases" / f"{name}.yaml").read_text(encoding="utf-8"))
+    edit(document)
+    path = tmp_path / f"{document.get('name', name)}.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_shipped_study_config_and_cases_are_valid(repo):
+    config = load_study_config(repo / "config" / "config.yaml")
+    for name in config["cases"]:
+        case = load_case(repo / config["case_dir"] / f"{name}.yaml")
+        assert case.name == name
+        assert case.window_start < case.window_end
+        assert str(case.window_start.tz) == "UTC"
+        assert case.first_event_time("trigger") is not None
+
+
+def test_silent_company_is_explicit_and_responding_company_has_a_time(repo):
+    xhs = load_case(repo / "config" / "cases" / "xhs_trik_ai.yaml")
+    miaoya = load_case(repo / "config" / "cases" / "miaoya_camera.yaml")
+    assert xhs.responded is False and xhs.response_time is None
+    assert miaoya.responded is True
+    latency = (miaoya.response_time - miaoya.first_event_time("trigger")).total_seconds() / 3600
+    assert 12 <= latency <= 36  # "within about one day"
+
+
+def test_naive_times_are_read_in_the_case_time_zone(tmp_path, repo):
+    def edit(document):
+        document["timeline"][0]["time"] = "2023-07-30 20:00"
+
+    case = load_case(write_case(tmp_path, repo, edit))
+    assert case.first_event_time("trigger").isoformat() == "2023-07-30T12:00:00+00:00"
+
+
+def _drop_timeline(d):
+    del d["timeline"]
+
+
+def _bad_date(d):
+    d["window"]["start"] = "2023-13-45T00:00:00"
+
+
+def _unknown_format(d):
+    d["inputs"][0]["format"] = "tiktok_csv"
+
+
+def _response_without_time(d):
+    d["official_response"] = {"responded": True}
+
+
+def _silent_with_time(d):
+    d["official_response"] = {"responded": False, "time": "2023-08-02T00:00:00+08:00"}
+
+
+def _no_trigger(d):
+    d["timeline"] = [e for e in d["timeline"] if e["kind"] != "trigger"]
+
+
+def _window_backwards(d):
+    d["window"]["end"] = "2023-07-01T00:00:00+08:00"
+
+
+def _unknown_zone(d):
+    d["timezone"] = "Mars/Olympus"
+
+
+def _unknown_key(d):
+    d["windwo"] = {}
+
+
+@pytest.mark.parametrize(
+    "edit, key",
+    [
+        (_drop_timeline, "(top level)"),
+        (_bad_date, "window.start"),
+        (_unknown_format, "inputs.0.format"),
+        (_response_without_time, "official_response"),
+        (_silent_with_time, "official_response"),
+        (_no_trigger, "timeline"),
+        (_window_backwards, "window.end"),
+        (_unknown_zone, "timezone"),
+        (_unknown_key, "(top level)"),
+    ],
+)
+def test_bad_case_config_names_file_and_key(tmp_path, repo, edit, key):
+    path = write_case(tmp_path, repo, edit)
+    with pytest.raises(ConfigError) as error:
+        load_case(path)
+    message = str(error.value)
+    assert str(path) in message
+    assert f"'{key}'" in message
+
+
+def test_case_name_must_match_file_name(tmp_path, repo):
+    def edit(document):
+        document["name"] = "other_case"
+
+    path = write_case(tmp_path, repo, edit)
+    renamed = path.with_name("xhs_trik_ai.yaml")
+    path.rename(renamed)
+    with pytest.raises(ConfigError, match="key 'name'"):
+        load_case(renamed)
+
+
+def test_bad_study_config_names_the_key(tmp_path, repo):
+    document = yaml.safe_load((repo / "config" / "config.yaml").read_text())
+    document["shards"] = 0
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(document))
+    with pytest.raises(ConfigError, match=r"config.yaml: key 'shards'"):
+        load_study_config(path)

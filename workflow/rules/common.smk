@@ -1,0 +1,56 @@
+"""Shared helpers: config validation, the case table and input functions. No rules here."""
+
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+import firestorm
+from firestorm.config import ConfigError, case_path, load_case, read_yaml
+
+validate(config, "../schemas/config.schema.yaml")
+
+
+def load_cases(config):
+    """Validate every case YAML (Snakemake's validate, then firestorm's checks) before any job runs."""
+    cases = {}
+    for name in config["cases"]:
+        path = case_path(config, name)
+        try:
+            document = read_yaml(path)
+            validate(document, "../schemas/case.schema.yaml")
+            cases[name] = load_case(path)
+        except (WorkflowError, ConfigError) as error:
+            raise WorkflowError(f"invalid case configuration {path}:\n{error}") from None
+    return cases
+
+
+CASES = load_cases(config)
+CODE_VERSION = firestorm.__version__
+DEFAULT_MODEL_DIR = "results/models/sentiment"
+SHARDS = config["shards"]
+
+
+def case_file(wildcards):
+    return CASES[wildcards.case].source_path
+
+
+def case_exports(wildcards):
+    """The export files of a case: the demo folder when generated, else what its input globs match."""
+    if config["demo"]["generate"]:
+        return [f"data/demo/{wildcards.case}"]
+    from firestorm.ingest import resolve_inputs
+
+    return [path for path, _fmt, _entry in resolve_inputs(CASES[wildcards.case])]
+
+
+def model_is_built_here():
+    return config["sentiment"]["model"] == DEFAULT_MODEL_DIR
+
+
+def model_eval_file():
+    return [f"{DEFAULT_MODEL_DIR}/eval.json"] if model_is_built_here() else []
+
+
+def model_input(wildcards):
+    return [f"{DEFAULT_MODEL_DIR}/config.json"] if model_is_built_here() else []

@@ -1,0 +1,19 @@
+"""Demo corpus.
+OUTPUT: data/demo/<case>/ — synthetic exports in real crawler formats and truth.yaml (planted values).
+Only used when config demo.generate is true; real studies point case inputs at their own exports.
+"""
+
+
+rule demo_exports:
+    output:
+        directory("data/demo/{case}"),
+    params:
+        case_file=case_file,
+        scale=config["demo"].get("scale", 1.0),
+        code_version=CODE_VERSION,
+    log:
+        "logs/demo/{case}.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/generate_demo.py"

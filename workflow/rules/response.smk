@@ -1,0 +1,49 @@
+"""Response timing compared across all cases in the config.
+INPUT: every case's spread.json, posts.parquet and sentiment.parquet.
+OUTPUT: results/comparison/response_timing.csv, aligned.csv, summary.md, figures/{aligned,unanswered}.{png,svg}.
+"""
+
+
+rule compare_response:
+    input:
+        spreads=expand("results/{case}/spread.json", case=CASES),
+        posts=expand("results/{case}/posts.parquet", case=CASES),
+        sentiment=expand("results/{case}/sentiment.parquet", case=CASES),
+        qc=expand("results/{case}/ingest_qc.json", case=CASES),
+    output:
+        timing=report(
+            "results/comparison/response_timing.csv",
+            caption="../report/response_timing.rst",
+            category="Comparison",
+            labels={"table": "response timing"},
+        ),
+        aligned="results/comparison/aligned.csv",
+        summary=report(
+            "results/comparison/summary.md",
+            caption="../report/summary.rst",
+            category="Comparison",
+            labels={"table": "summary"},
+        ),
+        aligned_figure=report(
+            "results/comparison/figures/aligned.png",
+            caption="../report/aligned.rst",
+            category="Comparison",
+            labels={"figure": "cases aligned at onset"},
+        ),
+        aligned_svg="results/comparison/figures/aligned.svg",
+        unanswered_figure=report(
+            "results/comparison/figures/unanswered.png",
+            caption="../report/unanswered.rst",
+            category="Comparison",
+            labels={"figure": "time to response"},
+        ),
+        unanswered_svg="results/comparison/figures/unanswered.svg",
+    params:
+        case_files=[CASES[name].source_path for name in CASES],
+        code_version=CODE_VERSION,
+    log:
+        "logs/response/compare.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/compare_response.py"

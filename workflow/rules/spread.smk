@@ -1,0 +1,44 @@
+"""Spread: volume, onset, peak, half-life and sentiment over time per case.
+INPUT: results/<case>/posts.parquet, results/<case>/sentiment.parquet.
+OUTPUT: results/<case>/spread.json, hourly_volume.csv, daily_sentiment.csv, figures/{volume,sentiment}.{png,svg}.
+"""
+
+
+rule spread:
+    input:
+        posts="results/{case}/posts.parquet",
+        sentiment="results/{case}/sentiment.parquet",
+    output:
+        summary="results/{case}/spread.json",
+        hourly="results/{case}/hourly_volume.csv",
+        daily=report(
+            "results/{case}/daily_sentiment.csv",
+            caption="../report/daily_sentiment.rst",
+            category="{case}",
+            labels={"case": "{case}", "table": "daily sentiment"},
+        ),
+        volume=report(
+            "results/{case}/figures/volume.png",
+            caption="../report/volume.rst",
+            category="{case}",
+            labels={"case": "{case}", "figure": "volume"},
+        ),
+        volume_svg="results/{case}/figures/volume.svg",
+        sentiment=report(
+            "results/{case}/figures/sentiment.png",
+            caption="../report/sentiment.rst",
+            category="{case}",
+            labels={"case": "{case}", "figure": "sentiment over time"},
+        ),
+        sentiment_svg="results/{case}/figures/sentiment.svg",
+    params:
+        case_file=case_file,
+        bootstrap=config["spread"].get("bootstrap_samples", 200),
+        seed=config["spread"].get("seed", 0),
+        code_version=CODE_VERSION,
+    log:
+        "logs/spread/{case}.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/spread.py"

@@ -1,0 +1,15 @@
+"""Score one shard's posts with the configured transformers model (firestorm.sentiment)."""
+
+import sys
+
+import pandas as pd
+
+from firestorm.sentiment import SentimentModel, score_posts, set_threads
+
+sys.stderr = open(snakemake.log[0], "w")
+
+set_threads(snakemake.threads)
+params = snakemake.params
+model = SentimentModel(params.model, batch_size=params.batch_size, max_length=params.max_length)
+scores = score_posts(pd.read_parquet(snakemake.input.tokens), model, tuple(params.neutral_band), progress=True)
+scores.to_parquet(snakemake.output[0], index=False)

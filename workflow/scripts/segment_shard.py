@@ -1,0 +1,14 @@
+"""Segment one shard of a case's posts with jieba (firestorm.text)."""
+
+import sys
+
+import pandas as pd
+
+from firestorm.text import segment_posts, shard
+
+sys.stderr = open(snakemake.log[0], "w")
+
+number, count = (int(part) for part in snakemake.params.shard.split("-of-"))
+posts = shard(pd.read_parquet(snakemake.input.posts, columns=["post_id", "text"]), number - 1, count)
+tokens = segment_posts(posts, snakemake.input.user_dict, snakemake.input.stopwords)
+tokens.to_parquet(snakemake.output[0], index=False)

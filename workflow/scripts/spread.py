@@ -1,0 +1,26 @@
+"""Spread statistics and figures of one case (firestorm.spread, firestorm.figures)."""
+
+import json
+import sys
+
+import pandas as pd
+
+from firestorm import figures
+from firestorm.config import load_case
+from firestorm.spread import daily_sentiment, hourly_counts, summarise_spread
+
+sys.stderr = open(snakemake.log[0], "w")
+
+case = load_case(snakemake.params.case_file)
+posts = pd.read_parquet(snakemake.input.posts)
+sentiment = pd.read_parquet(snakemake.input.sentiment)
+summary = summarise_spread(posts, case, bootstrap=snakemake.params.bootstrap, seed=snakemake.params.seed)
+with open(snakemake.output.summary, "w", encoding="utf-8") as handle:
+    json.dump(summary, handle, indent=2, ensure_ascii=False)
+hourly = hourly_counts(posts, case.window_start, case.window_end, by=["platform", "kind"])
+hourly.to_csv(snakemake.output.hourly)
+daily = daily_sentiment(posts, sentiment, case.timezone)
+daily.to_csv(snakemake.output.daily, index=False)
+figures.volume_figure(hourly_counts(posts, case.window_start, case.window_end, by=["platform"]), case,
+                      snakemake.output.volume)
+figures.sentiment_figure(daily, case, snakemake.output.sentiment)
