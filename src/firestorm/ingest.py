@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
 
 import pandas as pd
 
@@ -355,38 +355,56 @@ assert set(NORMALISERS) == set(FIELDS)
 
 
 # ---------------------------------------------------------------------------------------------- one file
+def public_source_name(path: Path, fmt: str, key: bytes) -> str:
+    """The file name written to results/: weibo-crawler names files ``{screen_name}/{user_id}.csv``, so those
+    two parts become the same pseudonyms the author and @mentions get."""
+    if fmt == "weibo_crawler_posts":
+        folder = pseudonym(key, "weibo:nick", path.parent.name)
+        return str(path.parent.parent / folder / (pseudonym(key, "weibo", path.stem) + path.suffix))
+    return str(path)
+
+
+class FileIngest(NamedTuple):
+    posts: pd.DataFrame      # canonical rows (schema POSTS)
+    rejects: pd.DataFrame    # unreadable records (schema REJECTS)
+    rows_in: int             # input records, header excluded
+    source_file: str         # the file's name as written to results/ (see public_source_name)
+    format: str | None       # the export format, declared or detected (None for an empty file)
+
+
 def ingest_file(path: str | Path, fmt: str | None, timezone: str, key: bytes,
-                crawled_at: pd.Timestamp | None = None) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """Normalise one export. Returns (canonical rows, rejects, number of input records).
+                crawled_at: pd.Timestamp | None = None) -> FileIngest:
+    """Normalise one export: every record becomes a canonical row or a reject.
 
     Raises :class:`IngestError` naming the file when it cannot be read at all or lacks a required column.
     """
     path = Path(path)
     header, records, _encoding = read_records(path)
     if not header:
-        return empty_frame(POSTS), empty_frame(REJECTS), 0
+        return FileIngest(empty_frame(POSTS), empty_frame(REJECTS), 0, str(path), fmt)
     fmt = fmt or detect_format(path, header)
     lacking = [name for name in REQUIRED[fmt] if name not in header]
     if lacking:
         raise IngestError(f"{path}: format {fmt} needs column(s) {lacking}, the file has {header[:12]}")
     ctx = FileContext(str(path), fmt, PLATFORM_OF_FORMAT[fmt], timezone, key, crawled_at)
+    source = public_source_name(path, fmt, key)
     normalise = NORMALISERS[fmt]
     kept, rejects, rows_in = [], [], 0
     for record in records:
         rows_in += 1
         if record.problem is not None:
-            rejects.append((str(path), record.row, "(record)", record.problem, redact(record.fields, record.raw)))
+            rejects.append((source, record.row, "(record)", record.problem, redact(record.fields, record.raw)))
             continue
         try:
             row = normalise(record.fields, ctx)
         except RowError as error:
-            rejects.append((str(path), record.row, error.field, error.reason, redact(record.fields, record.raw)))
+            rejects.append((source, record.row, error.field, error.reason, redact(record.fields, record.raw)))
             continue
-        row.update(platform=ctx.platform, source_file=str(path), source_row=record.row)
+        row.update(platform=ctx.platform, source_file=source, source_row=record.row)
         kept.append(row)
     posts = conform(pd.DataFrame(kept), POSTS) if kept else empty_frame(POSTS)
     reject_frame = pd.DataFrame(rejects, columns=list(REJECTS)).astype(REJECTS) if rejects else empty_frame(REJECTS)
-    return posts, reject_frame, rows_in
+    return FileIngest(posts, reject_frame, rows_in, source, fmt)
 
 
 # ------------------------------------------------------------------------------------------------- a case
@@ -432,10 +450,11 @@ def ingest_case(case: Case, key: bytes, base_dir: str | Path = ".") -> tuple[pd.
         crawled_at = None
         if "crawled_at" in entry:
             crawled_at = parse_time(entry["crawled_at"], case.timezone, path=case.source_path, key="inputs.crawled_at")
-        posts, rejects, rows_in = ingest_file(path, fmt, case.timezone, key, crawled_at)
-        frames.append(posts)
-        reject_frames.append(rejects)
-        files[path] = {"rows_in": rows_in, "parsed": len(posts), "rejected": len(rejects)}
+        result = ingest_file(path, fmt, case.timezone, key, crawled_at)
+        frames.append(result.posts)
+        reject_frames.append(result.rejects)
+        files[result.source_file] = {"format": result.format, "rows_in": result.rows_in,
+                                     "parsed": len(result.posts), "rejected": len(result.rejects)}
     all_posts = pd.concat(frames, ignore_index=True) if frames else empty_frame(POSTS)
     all_posts = conform(all_posts, POSTS)
     rejects = conform(pd.concat(reject_frames, ignore_index=True), REJECTS)

@@ -91,7 +91,7 @@ class TrainSettings:
     hidden_size: int = 128
     layers: int = 2
     heads: int = 4
-    learning_rate: float = 0.002
+    learning_rate: float = 0.001
     batch_size: int = 64
     max_length: int = 128
 

@@ -1,0 +1,88 @@
+"""Sentiment: the model folder round-trips through transformers; probabilities, labels and metrics hold."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+from firestorm.sentiment import (
+    SentimentModel, TrainSettings, classification_metrics, label_from_probability, review_corpus, score_posts,
+    split_by_hash, train_model,
+)
+
+TINY = TrainSettings(max_train_rows=400, epochs=1, hidden_size=32, layers=1, heads=2, batch_size=32,
+                     max_length=48, test_fraction=0.05)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("model")
+    evaluation = train_model(folder, TINY, progress=False)
+    return folder, evaluation
+
+
+def test_review_corpus_is_deduplicated_without_contradictions():
+    corpus = review_corpus()
+    assert corpus["text"].is_unique
+    assert set(corpus["label"]) == {0, 1}
+    assert 15_000 < len(corpus) < 17_500  # 8,379 + 9,078 unique lines, minus texts in both files
+
+
+def test_split_is_stable_and_disjoint():
+    texts = pd.Series([f"句子{i}" for i in range(2000)])
+    first, second = split_by_hash(texts, 0.2, 13), split_by_hash(texts, 0.2, 13)
+    assert (first == second).all()
+    assert 0.15 < first.mean() < 0.25
+
+
+def test_model_folder_round_trips_through_transformers_auto_classes(tiny_model):
+    folder, evaluation = tiny_model
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForSequenceClassification.from_pretrained(folder)
+    assert model.config.id2label == {0: "negative", 1: "positive"}
+    tokens = tokenizer.convert_ids_to_tokens(tokenizer("服务很好")["input_ids"])
+    assert tokens == ["[CLS]", "服", "务", "很", "好", "[SEP]"]
+    written = json.loads((folder / "eval.json").read_text())
+    assert written["test"] == evaluation["test"]
+    assert written["test"]["rows"] == evaluation["test_rows"] > 0
+
+
+def test_scores_obey_the_probability_and_label_contract(tiny_model):
+    folder, _ = tiny_model
+    tokens = pd.DataFrame({"post_id": ["a", "b", "c"], "own_text": ["太差了，再也不来", "非常好，推荐", ""]})
+    scores = score_posts(tokens, SentimentModel(folder, batch_size=2), (0.4, 0.6))
+    assert list(scores["post_id"]) == ["a", "b", "c"]
+    assert np.allclose(scores["p_negative"] + scores["p_positive"], 1.0)
+    assert scores["p_positive"].between(0, 1).all()
+    assert set(scores["label"]) <= {"negative", "neutral", "positive"}
+    assert (scores["model"] == str(folder)).all()
+
+
+def test_batching_and_length_sorting_do_not_change_probabilities(tiny_model):
+    folder, _ = tiny_model
+    texts = ["太差了", "房间很干净，服务也很周到，下次还来", "一般", "不推荐购买，质量很差，客服态度也不好"]
+    batched = SentimentModel(folder, batch_size=3).positive_probability(texts)
+    single = np.array([SentimentModel(folder, batch_size=1).positive_probability([t])[0] for t in texts])
+    assert np.allclose(batched, single, atol=1e-5)
+
+
+def test_neutral_band():
+    p = np.array([0.1, 0.35, 0.5, 0.65, 0.9])
+    assert label_from_probability(p, (0.35, 0.65)).tolist() == ["negative", "neutral", "neutral", "neutral", "positive"]
+    assert label_from_probability(p, (0.5, 0.5)).tolist() == ["negative", "negative", "neutral", "positive", "positive"]
+    with pytest.raises(ValueError):
+        label_from_probability(p, (0.7, 0.3))
+
+
+def test_metrics_on_a_small_labelled_fixture():
+    labels = np.array([0, 0, 1, 1, 1])
+    p_positive = np.array([0.2, 0.6, 0.9, 0.8, 0.4])
+    metrics = classification_metrics(labels, p_positive)
+    assert metrics["accuracy"] == pytest.approx(0.6)
+    assert metrics["confusion_matrix"]["rows_true_columns_predicted"] == [[1, 1], [1, 2]]
+    # F1(negative) = 0.5, F1(positive) = 2/3
+    assert metrics["macro_f1"] == pytest.approx((0.5 + 2 / 3) / 2)
+    perfect = classification_metrics(np.array([0, 1]), np.array([0.0, 1.0]))
+    assert perfect["expected_calibration_error"] == pytest.approx(0.0)

@@ -1,0 +1,72 @@
+"""Segmentation: markup stays whole, reposts keep the reposter's words, shards equal one process."""
+
+import jieba
+import pandas as pd
+import pytest
+
+from firestorm.text import load_stopwords, segment_posts, segment_text, shard, tokenizer
+
+
+@pytest.fixture(scope="module")
+def cutter(repo):
+    return tokenizer(str(repo / "data/lexicon/domain_dict.txt"))
+
+
+@pytest.fixture(scope="module")
+def stopwords(repo):
+    return load_stopwords(repo / "data/lexicon/stopwords.txt")
+
+
+def test_platform_markup_becomes_whole_tokens(cutter, stopwords):
+    result = segment_text("画被拿去炼丹了[怒] #画师抵制小红书# @u_1a2b3c4d 看 http://t.cn/A6abc1 [哭惹R] #小红书AI训练[话题]#",
+                          cutter, stopwords)
+    assert "[怒]" in result["tokens"] and "[哭惹R]" in result["tokens"]
+    assert "#画师抵制小红书#" in result["tokens"] and "#小红书AI训练#" in result["tokens"]
+    assert "@user" in result["tokens"] and "<url>" in result["tokens"]
+    assert result["emoticons"] == ["[怒]", "[哭惹R]"]
+    assert result["hashtags"] == ["画师抵制小红书", "小红书AI训练"]
+    assert "u_1a2b3c4d" not in " ".join(result["tokens"]) + result["own_text"]
+    assert "[怒]" not in result["own_text"] and "http" not in result["own_text"]
+
+
+def test_domain_dictionary_keeps_case_terms_whole(cutter):
+    words = segment_text("这就是霸王条款，画师们都在删图退坑，平台拿作品投喂Trik", cutter)["tokens"]
+    for term in ("霸王条款", "删图", "退坑", "投喂", "Trik"):
+        assert term in words
+
+
+def test_repost_keeps_only_the_reposters_own_words(cutter):
+    result = segment_text("太过分了//@u_aaaa:原博说支持//@u_bbbb:更早的话", cutter)
+    assert result["own_text"] == "太过分了"
+    assert "支持" not in result["tokens"]
+
+
+def test_full_width_forms_fold_to_half_width(cutter):
+    assert segment_text("ＡＩＧＣ１２３", cutter)["own_text"] == "AIGC123"
+
+
+def test_extra_case_words_extend_the_dictionary(repo):
+    plain = tokenizer(str(repo / "data/lexicon/domain_dict.txt"))
+    extended = tokenizer(str(repo / "data/lexicon/domain_dict.txt"), ("鸭鸭协议",))
+    assert "鸭鸭协议" not in segment_text("这个鸭鸭协议不行", plain)["tokens"]
+    assert "鸭鸭协议" in segment_text("这个鸭鸭协议不行", extended)["tokens"]
+
+
+def test_shards_merged_equal_one_pass_and_plain_jieba(repo):
+    texts = ["小红书用画师作品训练AI，太恶心了", "妙鸭相机的用户协议是霸王条款吗", "今天天气不错", "支持画师维权"] * 5
+    posts = pd.DataFrame({"post_id": [f"p{i}" for i in range(len(texts))], "text": texts})
+    user_dict = str(repo / "data/lexicon/domain_dict.txt")
+    whole = segment_posts(posts, user_dict)
+    merged = pd.concat([segment_posts(shard(posts, i, 3), user_dict) for i in range(3)], ignore_index=True)
+    pd.testing.assert_frame_equal(whole, merged)
+    reference = jieba.Tokenizer()
+    reference.load_userdict(user_dict)
+    assert whole["tokens"].tolist() == [[w for w in reference.lcut(t) if w.strip()] for t in whole["own_text"]]
+
+
+def test_shard_bounds_cover_every_row_once():
+    frame = pd.DataFrame({"x": range(10)})
+    parts = [shard(frame, i, 4)["x"].tolist() for i in range(4)]
+    assert sum(parts, []) == list(range(10))
+    with pytest.raises(ValueError):
+        shard(frame, 4, 4)

@@ -1,0 +1,127 @@
+"""End to end: the real Snakefile on a tiny demo in a temporary directory."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+pytestmark = pytest.mark.slow
+
+STAGES = ["demo_exports", "ingest", "segment_shard", "merge_tokens", "train_sentiment_model",
+          "score_sentiment_shard", "merge_sentiment", "spread", "compare_response"]
+
+
+def make_workdir(repo: Path, target: Path, edit_config=None) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(repo / "Snakefile", target)
+    shutil.copy(repo / "environment.yml", target)
+    shutil.copytree(repo / "workflow", target / "workflow")        # symlinked schemas are copied as files
+    shutil.copytree(repo / "config", target / "config")
+    shutil.copytree(repo / "data" / "lexicon", target / "data" / "lexicon")
+    config = yaml.safe_load((target / "config/config.yaml").read_text())
+    config["demo"]["scale"] = 0.05
+    config["pseudonymisation"]["key_file"] = ".firestorm/test.key"
+    config["sentiment"]["train"].update(max_train_rows=400, epochs=1, hidden_size=32, layers=1, heads=2,
+                                        test_fraction=0.05)
+    config["spread"]["bootstrap_samples"] = 20
+    if edit_config:
+        edit_config(config)
+    (target / "config/config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))
+    (target / ".firestorm").mkdir()
+    (target / ".firestorm/test.key").write_text("e2e-test-key-0123456789abcdef\n")
+    return target
+
+
+def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", *args], cwd=workdir,
+                          capture_output=True, text=True, timeout=1200)
+
+
+@pytest.fixture(scope="module")
+def finished_run(repo, tmp_path_factory):
+    workdir = make_workdir(repo, tmp_path_factory.mktemp("e2e"))
+    dry = snakemake(workdir, "-n")
+    assert dry.returncode == 0, dry.stderr + dry.stdout
+    run = snakemake(workdir)
+    assert run.returncode == 0, run.stderr[-6000:]
+    return workdir, dry.stdout + dry.stderr
+
+
+def test_dry_run_lists_every_stage(finished_run):
+    _, listing = finished_run
+    for stage in STAGES:
+        assert f"rule {stage}:" in listing or f"{stage} " in listing, stage
+
+
+def test_every_output_is_written_and_reconciled(finished_run):
+    workdir, _ = finished_run
+    for case in ("xhs_trik_ai", "miaoya_camera"):
+        results = workdir / "results" / case
+        qc = json.loads((results / "ingest_qc.json").read_text())
+        assert qc["reconciled"] and qc["totals"]["in_scope"] > 100
+        posts = pd.read_parquet(results / "posts.parquet")
+        tokens = pd.read_parquet(results / "tokens.parquet")
+        sentiment = pd.read_parquet(results / "sentiment.parquet")
+        assert len(posts) == qc["totals"]["in_scope"] == len(tokens) == len(sentiment)
+        assert (posts["post_id"].to_numpy() == sentiment["post_id"].to_numpy()).all()
+        assert str(posts["created_at"].dtype) == "datetime64[ns, UTC]" or "UTC" in str(posts["created_at"].dtype)
+        spread = json.loads((results / "spread.json").read_text())
+        assert spread["onset"]["time"] is not None
+        for figure in ("volume", "sentiment"):
+            assert (results / "figures" / f"{figure}.png").stat().st_size > 10_000
+            assert (results / "figures" / f"{figure}.svg").exists()
+    timing = pd.read_csv(workdir / "results/comparison/response_timing.csv")
+    assert timing.set_index("case").loc["xhs_trik_ai", "responded"] == False  # noqa: E712
+    assert (workdir / "results/models/sentiment/eval.json").exists()
+
+
+def test_no_raw_identity_anywhere_in_results(finished_run):
+    workdir, _ = finished_run
+    people = set()
+    for export in (workdir / "data/demo").rglob("*.csv"):
+        frame = pd.read_csv(export, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+        for column in ("user_id", "nickname", "profile_url", "avatar"):
+            if column in frame:
+                people |= set(frame[column])
+        if "正文" in frame:
+            people.add(export.stem)                    # weibo-crawler: {screen_name}/{user_id}.csv
+            people.add(export.parent.name)
+    people = {p for p in people if len(p) >= 4}
+    assert len(people) > 100
+    leaks = []
+    for path in (workdir / "results").rglob("*"):
+        if path.is_file() and path.suffix in {".parquet", ".csv", ".json", ".md", ".svg", ".html"}:
+            content = path.read_bytes().decode("utf-8", errors="ignore")
+            leaks += [(path.name, p) for p in people if p in content]
+    assert not leaks[:10]
+
+
+def test_report_is_generated(finished_run):
+    workdir, _ = finished_run
+    result = snakemake(workdir, "--report", "results/report.html")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (workdir / "results/report.html").stat().st_size > 50_000
+
+
+def test_lint_is_clean(repo):
+    result = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=repo, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Congratulations" in result.stdout + result.stderr
+
+
+def test_bad_case_config_fails_before_any_job_naming_file_and_key(repo, tmp_path):
+    workdir = make_workdir(repo, tmp_path / "bad")
+    case_file = workdir / "config/cases/miaoya_camera.yaml"
+    document = yaml.safe_load(case_file.read_text(encoding="utf-8"))
+    document["official_response"] = {"responded": True}
+    case_file.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    result = snakemake(workdir, "-n")
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "config/cases/miaoya_camera.yaml" in output and "official_response" in output
+    assert not (workdir / "results").exists()
