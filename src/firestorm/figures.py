@@ -90,15 +90,13 @@ def save(fig, png_path: str | Path) -> None:
 
 
 def mark_events(ax, events, timezone: str, label: bool = True, to_x=None) -> None:
-    """Vertical lines for timeline events, labelled at the top of the axes."""
-    transform = ax.get_xaxis_transform()
-    for position, event in enumerate(events):
+    """Dashed vertical lines for timeline events; with ``label`` they join the axes' legend with their date
+    (a legend never collides with the data or the title, unlike text placed beside close lines)."""
+    for event in sorted(events, key=lambda e: e.time):
         x = to_x(event.time) if to_x else event.time.tz_convert(timezone).tz_localize(None)
-        colour = EVENT_COLOURS.get(event.kind, "#7f8c8d")
-        ax.axvline(x, color=colour, linestyle="--", linewidth=1.0, alpha=0.9, zorder=1)
-        if label:
-            ax.text(x, 1.01 + 0.07 * (position % 2), EVENT_NAMES.get(event.kind, event.kind), transform=transform,
-                    rotation=0, ha="center", va="bottom", fontsize=8, color=colour, clip_on=False)
+        name = f"{EVENT_NAMES.get(event.kind, event.kind)} {event.time.tz_convert(timezone):%m-%d %H:%M}"
+        ax.axvline(x, color=EVENT_COLOURS.get(event.kind, "#7f8c8d"), linestyle="--", linewidth=1.0, alpha=0.9,
+                   zorder=1, label=name if label else None)
 
 
 def local_index(index, timezone: str):
@@ -111,17 +109,20 @@ def volume_figure(hourly_by_platform, case, png_path) -> None:
     fig, (ax, ax_cum) = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True, height_ratios=[2, 1])
     x = local_index(hourly_by_platform.index, case.timezone)
     for column in hourly_by_platform.columns:
-        ax.plot(x, hourly_by_platform[column], color=PLATFORM_COLOURS.get(column), linewidth=1.0,
-                label=PLATFORM_NAMES.get(column, column))
+        colour = PLATFORM_COLOURS.get(column)
+        ax.plot(x, hourly_by_platform[column], color=colour, linewidth=0.6, alpha=0.35)
+        ax.plot(x, hourly_by_platform[column].rolling(6, center=True, min_periods=1).mean(), color=colour,
+                linewidth=1.6, label=f"{PLATFORM_NAMES.get(column, column)} (6 h mean; thin: hourly)")
         ax_cum.plot(x, hourly_by_platform[column].cumsum(), color=PLATFORM_COLOURS.get(column), linewidth=1.4)
     ax.set_yscale("symlog", linthresh=1)
+    ax.set_ylim(bottom=0)
     ax.set_ylabel("条/小时 items per hour (log)")
     ax_cum.set_ylabel("累计条数 cumulative items")
     ax_cum.set_xlabel(f"时间 time ({case.timezone})")
     mark_events(ax, case.timeline, case.timezone)
     mark_events(ax_cum, case.timeline, case.timezone, label=False)
-    ax.legend(loc="upper right")
-    ax.set_title(f"{case.title}：讨论量 volume", pad=28)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    ax.set_title(f"{case.title}：讨论量 volume")
     ax_cum.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
     save(fig, png_path)
 
@@ -141,9 +142,8 @@ def sentiment_figure(daily, case, png_path, min_items: int = 20) -> None:
         ax.set_ylim(0, 1)
         ax.set_ylabel(f"{PLATFORM_NAMES.get(platform, platform)}\n占比 share of items")
         mark_events(ax, case.timeline, case.timezone, label=ax is axes[0, 0])
-    axes[0, 0].legend(loc="upper right", ncols=2)
-    axes[0, 0].set_title(f"{case.title}：情感 sentiment per day (95% Wilson CI; days with ≥{min_items} items)",
-                         pad=28)
+    axes[0, 0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    axes[0, 0].set_title(f"{case.title}：情感 sentiment per day (95% Wilson CI; days with ≥{min_items} items)")
     axes[-1, 0].set_xlabel(f"日期 day ({case.timezone})")
     axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
     save(fig, png_path)
@@ -153,11 +153,12 @@ CASE_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"
 PLATFORM_STYLES = {"weibo": "-", "xiaohongshu": ":"}
 
 
-def aligned_comparison_figure(aligned, timing, png_path, horizon_hours: float = 240) -> None:
+def aligned_comparison_figure(aligned, timing, png_path, horizon_hours: float = 240, min_items: int = 20) -> None:
     """All cases on one axis of hours since onset: volume per platform (log) and negative share.
 
     ``aligned`` has columns case, platform, hours_since_onset (bin start, 6-h bins), items, negative_share.
-    Responses are solid markers; silent cases show where their observation is censored.
+    Responses are solid markers; silent cases show where their observation is censored. Negative shares of
+    bins with fewer than ``min_items`` items are not drawn (too noisy to read).
     """
     apply_style()
     fig, (ax_volume, ax_negative) = plt.subplots(2, 1, figsize=(10, 7), sharex=True, height_ratios=[3, 2])
@@ -168,23 +169,24 @@ def aligned_comparison_figure(aligned, timing, png_path, horizon_hours: float = 
             style = PLATFORM_STYLES.get(platform, "-")
             label = f"{row.title} · {PLATFORM_NAMES.get(platform, platform)}"
             ax_volume.plot(rows["hours_since_onset"], rows["items"], style, color=colour, linewidth=1.3, label=label)
-            ax_negative.plot(rows["hours_since_onset"], rows["negative_share"], style, color=colour, linewidth=1.3)
+            share = rows["negative_share"].where(rows["items"] >= min_items)
+            ax_negative.plot(rows["hours_since_onset"], share, style, color=colour, linewidth=1.3)
         for ax in (ax_volume, ax_negative):
             if row.responded:
                 ax.axvline(row.onset_to_response_h, color=colour, linewidth=2, alpha=0.8)
-            else:
-                ax.axvline(min(row.onset_to_censoring_h, horizon_hours), color=colour, linewidth=1, alpha=0.6,
-                           linestyle="-.")
+            elif row.onset_to_censoring_h <= horizon_hours:  # beyond the axis the text note says it
+                ax.axvline(row.onset_to_censoring_h, color=colour, linewidth=1, alpha=0.6, linestyle="-.")
         note = (f"{row.company} 回应 responded +{row.onset_to_response_h:.0f} h" if row.responded
                 else f"{row.company} 未回应 no response (censored at +{row.onset_to_censoring_h:.0f} h)")
         ax_volume.text(0.99, 0.97 - 0.07 * number, note, transform=ax_volume.transAxes, ha="right", va="top",
                        fontsize=9, color=colour)
     ax_volume.set_yscale("symlog", linthresh=1)
+    ax_volume.set_ylim(bottom=0)
     ax_volume.set_ylabel("条/6小时 items per 6 h (log)")
-    ax_negative.set_ylabel("负面占比 negative share")
+    ax_negative.set_ylabel(f"负面占比 negative share\n(bins with ≥{min_items} items)")
     ax_negative.set_ylim(0, 1)
     ax_negative.set_xlabel("距爆发起点的小时数 hours since onset")
-    ax_volume.legend(loc="lower left", fontsize=8)
+    ax_volume.legend(loc="lower center", fontsize=8, ncols=2)
     ax_volume.set_title("案例对比：爆发后的讨论量与负面情绪 cases aligned at onset")
     save(fig, png_path)
 

@@ -17,7 +17,8 @@ rule train_sentiment_model:
     params:
         settings={**config["sentiment"].get("train", {}), "max_length": config["sentiment"].get("max_length", 128)},
         code_version=CODE_VERSION,
-    threads: workflow.cores
+    # Capped at --cores locally; a cluster node gets this many.
+    threads: 4
     resources:
         mem_mb=3000,
         runtime=60,
