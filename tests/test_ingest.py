@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from firestorm.ingest import IngestError, deduplicate, detect_format, ingest_case, ingest_file, reconcile
+from firestorm.ingest import IngestError, deduplicate, ingest_case, ingest_file, reconcile
 from firestorm.privacy import PseudonymKeyError, load_key, pseudonym
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -92,13 +92,6 @@ def test_undetectable_format_is_a_clear_error(tmp_path, key):
     path.write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(IngestError, match="declare `format:`"):
         ingest_file(path, None, "Asia/Shanghai", key)
-
-
-def test_format_detection_from_headers():
-    from firestorm.formats import FIELDS
-
-    for fmt, header in FIELDS.items():
-        assert detect_format(Path("x.csv"), header) == fmt
 
 
 def test_reconciliation_failure_is_loud():

@@ -1,11 +1,28 @@
-"""Field lists of the crawler exports firestorm reads, as the crawlers write them.
+"""The crawler export formats firestorm reads, and how each record becomes a canonical row.
 
-Sources: the writer code of NanmiCoder/MediaCrawler (store/*/ and its CSV/JSON/JSONL stores; field order
-before the 2026-07-01 change that replaced ``user_id`` by ``creator_hash``) and dataabc/weibo-crawler
-(``write_csv``: Chinese headers). The demo generator writes these exact headers; ingest requires the
-``REQUIRED`` subset and tolerates extra or reordered columns.
+Field names, date forms and quirks were read from the crawlers' own writer code (see the table in the
+README): NanmiCoder/MediaCrawler (Xiaohongshu notes/comments, Weibo posts/comments; CSV, JSON, JSON lines,
+Excel), dataabc/weibo-crawler (per-user CSV with Chinese headers, JSON, comment CSV), dataabc/weiboSpider
+(CSV/JSON from weibo.cn), dataabc/weibo-search (keyword-search CSV) and cv-cat/Spider_XHS (Excel, every cell
+text). No crawler code is included; the field lists below describe what those tools write.
+
+Each format has a normaliser ``record, ctx -> canonical dict`` that raises :class:`RowError` naming the
+field it could not read; ingest turns that into a reject.
 """
 
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from firestorm.parsing import parse_count, parse_datetime, parse_epoch
+from firestorm.privacy import pseudonym, pseudonymise_mentions
+
+# Headers exactly as each crawler writes them (MediaCrawler: field order before the 2026-07-01 change).
 FIELDS: dict[str, list[str]] = {
     "mediacrawler_xhs_notes": [
         "note_id", "type", "title", "desc", "video_url", "time", "last_update_time", "user_id", "nickname",
@@ -30,25 +47,466 @@ FIELDS: dict[str, list[str]] = {
         "id", "bid", "正文", "头条文章url", "原始图片url", "视频url", "Live Photo视频url", "位置", "日期", "工具",
         "点赞数", "评论数", "转发数", "话题", "@用户", "完整日期", "是否编辑过", "编辑次数",
     ],
+    "weibo_crawler_comments": ["id", "weibo_id", "created_at", "user_screen_name", "text", "pic_url", "like_count"],
+    "weibospider_posts": [
+        "微博id", "微博正文", "头条文章url", "原始图片url", "微博视频url", "发布位置", "发布时间", "发布工具",
+        "点赞数", "转发数", "评论数",
+    ],
+    "weibo_search_posts": [
+        "id", "bid", "user_id", "用户昵称", "微博正文", "头条文章url", "发布位置", "艾特用户", "话题", "转发数",
+        "评论数", "点赞数", "发布时间", "发布工具", "微博图片url", "微博视频url", "retweet_id", "ip",
+        "user_authentication", "会员类型", "会员等级",
+    ],
+    "spider_xhs_notes": [
+        "笔记id", "笔记url", "笔记类型", "用户id", "用户主页url", "昵称", "头像url", "标题", "描述", "点赞数量",
+        "收藏数量", "评论数量", "分享数量", "视频封面url", "视频地址url", "图片地址url列表", "标签", "上传时间",
+        "ip归属地",
+    ],
+    "spider_xhs_comments": [
+        "笔记id", "笔记url", "评论id", "用户id", "用户主页url", "昵称", "头像url", "评论内容", "评论标签",
+        "点赞数量", "上传时间", "ip归属地", "图片地址url列表",
+    ],
 }
 
-# Columns without which a file of that format cannot be read at all. The author column may be the
-# pre-2026-07 ``user_id`` or the later ``creator_hash``; ingest accepts either.
-REQUIRED: dict[str, list[str]] = {
-    "mediacrawler_xhs_notes": ["note_id", "desc", "time"],
-    "mediacrawler_xhs_comments": ["comment_id", "note_id", "content", "create_time"],
-    "mediacrawler_weibo_posts": ["note_id", "content", "create_time"],
-    "mediacrawler_weibo_comments": ["comment_id", "note_id", "content", "create_time"],
-    "weibo_crawler_posts": ["id", "正文", "日期"],
+# Columns whose joint presence identifies a format when a case input does not declare it. Either of a pair
+# in a tuple will do (e.g. weibo-crawler's CSV headers and its JSON keys).
+SIGNATURES: dict[str, list[tuple[str, ...]]] = {
+    "mediacrawler_xhs_notes": [("note_id",), ("desc",), ("time",)],
+    "mediacrawler_xhs_comments": [("comment_id",), ("note_id",), ("create_time",), ("like_count",)],
+    "mediacrawler_weibo_posts": [("note_id",), ("content",), ("create_time",), ("liked_count",)],
+    "mediacrawler_weibo_comments": [("comment_id",), ("note_id",), ("create_time",), ("comment_like_count",)],
+    "weibo_crawler_posts": [("id",), ("正文", "text"), ("日期", "created_at"), ("点赞数", "attitudes_count")],
+    "weibo_crawler_comments": [("id",), ("weibo_id",), ("user_screen_name",), ("text",)],
+    "weibospider_posts": [("微博id", "up_num"), ("微博正文", "content"), ("发布时间", "publish_time")],
+    "weibo_search_posts": [("id",), ("用户昵称",), ("微博正文",), ("发布时间",)],
+    "spider_xhs_notes": [("笔记id",), ("描述",), ("上传时间",)],
+    "spider_xhs_comments": [("笔记id",), ("评论id",), ("评论内容",)],
+}
+
+# Columns a file of that format cannot be read without (any one name of a tuple suffices).
+REQUIRED: dict[str, list[tuple[str, ...]]] = {
+    "mediacrawler_xhs_notes": [("note_id",), ("desc",), ("time",)],
+    "mediacrawler_xhs_comments": [("comment_id",), ("note_id",), ("content",), ("create_time",)],
+    "mediacrawler_weibo_posts": [("note_id",), ("content",), ("create_time", "create_date_time")],
+    "mediacrawler_weibo_comments": [("comment_id",), ("note_id",), ("content",), ("create_time", "create_date_time")],
+    "weibo_crawler_posts": [("id",), ("正文", "text"), ("日期", "完整日期", "created_at", "full_created_at")],
+    "weibo_crawler_comments": [("id",), ("weibo_id",), ("text",), ("created_at",)],
+    "weibospider_posts": [("微博id", "id"), ("微博正文", "content"), ("发布时间", "publish_time")],
+    "weibo_search_posts": [("id",), ("微博正文",), ("发布时间",)],
+    "spider_xhs_notes": [("笔记id",), ("描述",), ("上传时间",)],
+    "spider_xhs_comments": [("笔记id",), ("评论id",), ("评论内容",), ("上传时间",)],
+    "generic": [],
 }
 
 PLATFORM_OF_FORMAT = {
-    "mediacrawler_xhs_notes": "xiaohongshu",
-    "mediacrawler_xhs_comments": "xiaohongshu",
-    "mediacrawler_weibo_posts": "weibo",
-    "mediacrawler_weibo_comments": "weibo",
-    "weibo_crawler_posts": "weibo",
+    "mediacrawler_xhs_notes": "xiaohongshu", "mediacrawler_xhs_comments": "xiaohongshu",
+    "mediacrawler_weibo_posts": "weibo", "mediacrawler_weibo_comments": "weibo",
+    "weibo_crawler_posts": "weibo", "weibo_crawler_comments": "weibo", "weibospider_posts": "weibo",
+    "weibo_search_posts": "weibo", "spider_xhs_notes": "xiaohongshu", "spider_xhs_comments": "xiaohongshu",
 }
 
-# Columns that identify people; they are read only to pseudonymise and never written to results/.
-PERSONAL_COLUMNS = {"user_id", "creator_hash", "nickname", "avatar", "profile_url", "@用户", "gender"}
+# Columns that identify people: read only to pseudonymise, never written to results/.
+PERSONAL_COLUMNS = {
+    "user_id", "creator_hash", "nickname", "avatar", "profile_url", "gender", "@用户", "user_screen_name",
+    "screen_name", "用户昵称", "艾特用户", "at_users", "用户id", "用户主页url", "昵称", "头像url", "user",
+    "comment_user", "源用户id", "源用户昵称",
+}
+
+# Files named after their user: weibo-crawler and weiboSpider write {screen_name}/{user_id}.csv|json.
+FILES_NAMED_AFTER_USER = {"weibo_crawler_posts", "weibo_crawler_comments", "weibospider_posts"}
+
+XHS_TOPIC = re.compile(r"#([^#\[\]]+?)(?:\[话题\])?#")
+WEIBO_TOPIC = re.compile(r"#([^#]{1,40})#")
+# weiboSpider writes a repost as "reason\n原始用户: name\n转发内容: text".
+WEIBOSPIDER_REPOST = re.compile(r"\s*原始用户[:：]\s*([^\n]+?)\s*\n\s*转发内容[:：]\s*", re.S)
+BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+MISSING_TEXT = {"", "None", "none", "null", "nan", "无", "未知"}
+
+
+class RowError(ValueError):
+    """One record cannot be normalised; ``field`` names the offending column."""
+
+    def __init__(self, field_name: str, reason: str):
+        super().__init__(f"{field_name}: {reason}")
+        self.field = field_name
+        self.reason = reason
+
+
+@dataclass
+class FileContext:
+    path: str
+    format: str
+    platform: str
+    timezone: str
+    key: bytes
+    crawled_at: pd.Timestamp | None = None
+    columns: dict = field(default_factory=dict)   # generic format: canonical name -> source column
+    kind: str = "post"                             # generic format: kind when no column says
+
+    def scrub(self, text: str) -> str:
+        """Text with every @mention and weiboSpider repost attribution pseudonymised."""
+        return scrub_people(text, self.key, self.platform)
+
+    def file_user(self) -> tuple[str, str]:
+        """(screen name, user id) of files named ``{screen_name}/{user_id}.ext``."""
+        path = Path(self.path)
+        return path.parent.name, path.stem
+
+
+def scrub_people(text: str, key: bytes, platform: str) -> str:
+    text = WEIBOSPIDER_REPOST.sub(lambda m: f"//@{pseudonym(key, f'{platform}:nick', m[1].strip())}:", text)
+    return pseudonymise_mentions(text, key, platform)
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+def _value(record: dict, *names: str):
+    """The first of ``names`` present with a non-missing value, else None."""
+    for name in names:
+        value = record.get(name)
+        if isinstance(value, str):
+            value = value.strip()
+            if value in MISSING_TEXT:
+                continue
+        if value is None or (isinstance(value, float) and value != value):
+            continue
+        return value
+    return None
+
+
+def _first_name(record: dict, names: tuple[str, ...]) -> str:
+    return next((n for n in names if n in record), names[0])
+
+
+def _text(record: dict, *names: str) -> str:
+    value = _value(record, *names)
+    if value is None or isinstance(value, (list, dict)):
+        raise RowError(_first_name(record, names), "missing")
+    return str(value)
+
+
+def _optional_text(record: dict, *names: str) -> str | None:
+    value = _value(record, *names)
+    return None if value is None or isinstance(value, (list, dict)) else str(value)
+
+
+def _count(record: dict, *names: str) -> int | None:
+    name = _first_name(record, names)
+    try:
+        return parse_count(record.get(name))
+    except ValueError as error:
+        raise RowError(name, str(error)) from None
+
+
+def _time(record: dict, ctx: FileContext, *names: str) -> pd.Timestamp:
+    value = _value(record, *names)
+    name = next((n for n in names if _value(record, n) is not None), names[0])
+    try:
+        return parse_datetime(value, ctx.timezone, ctx.crawled_at)
+    except ValueError as error:
+        raise RowError(name, str(error)) from None
+
+
+def _crawl_time(record: dict, ctx: FileContext):
+    value = _value(record, "last_modify_ts")
+    if value is None:
+        return ctx.crawled_at
+    try:
+        return parse_epoch(value)
+    except ValueError as error:
+        raise RowError("last_modify_ts", str(error)) from None
+
+
+def _author(ctx: FileContext, user_id=None, nickname=None) -> str | None:
+    """Pseudonym of the account id, else of the nickname (crawlers that give only a screen name)."""
+    if user_id not in (None, ""):
+        return pseudonym(ctx.key, ctx.platform, str(user_id).strip())
+    if nickname not in (None, ""):
+        return pseudonym(ctx.key, f"{ctx.platform}:nick", str(nickname).strip())
+    return None
+
+
+def _qualified(ctx: FileContext, local_id) -> str:
+    return f"{ctx.platform}:{str(local_id).strip()}"
+
+
+def _topics(text: str, pattern: re.Pattern, listed=None) -> str:
+    if isinstance(listed, list):
+        listed = ",".join(str(t) for t in listed)
+    names = [t.strip() for t in re.split(r"[,，\s]", listed or "") if t.strip()] or pattern.findall(text)
+    return "|".join(dict.fromkeys(n.strip().strip("#") for n in names if n.strip()))
+
+
+def bid_to_mid(bid: str) -> str:
+    """Numeric mid of a Weibo base62 ``bid`` (4-character groups from the right, 7 decimal digits each)."""
+    bid = bid.strip()
+    if not bid or any(c not in BASE62 for c in bid):
+        raise ValueError(f"not a Weibo bid: {bid!r}")
+    groups = []
+    while bid:
+        bid, chunk = bid[:-4], bid[-4:]
+        value = 0
+        for char in chunk:
+            value = value * 62 + BASE62.index(char)
+        groups.append(str(value).rjust(7, "0") if bid else str(value))
+    return "".join(reversed(groups))
+
+
+def _weibo_post_id(ctx: FileContext, record: dict, *names: str) -> str:
+    """weibo:<mid>; a base62 bid (weiboSpider) is converted so that every crawler's copy dedupes together."""
+    local = _text(record, *names).strip()
+    if not local.isdigit():
+        try:
+            local = bid_to_mid(local)
+        except ValueError as error:
+            raise RowError(_first_name(record, names), str(error)) from None
+    return _qualified(ctx, local)
+
+
+def _row(**values) -> dict:
+    defaults = dict(parent_id=None, title=None, likes=None, comments=None, shares=None, collects=None,
+                    ip_region=None, hashtags="", crawled_at=None)
+    return {**defaults, **values}
+
+
+def _region(value) -> str | None:
+    if value in (None, ""):
+        return None
+    return re.sub(r"^(发布于|来自|IP属地[:：]?)\s*", "", str(value).strip()) or None
+
+
+# ------------------------------------------------------------------------------------------- MediaCrawler
+def normalise_mediacrawler_xhs_note(record: dict, ctx: FileContext) -> dict:
+    post_id = _qualified(ctx, _text(record, "note_id"))
+    text = _text(record, "desc")
+    # MediaCrawler wrote user_id until 2026-07-01 and creator_hash (sha256 of it) after.
+    return _row(
+        post_id=post_id, kind="post", root_id=post_id, created_at=_time(record, ctx, "time"),
+        author=_author(ctx, _value(record, "user_id", "creator_hash")), text=ctx.scrub(text),
+        title=ctx.scrub(_optional_text(record, "title") or "") or None,
+        likes=_count(record, "liked_count"), comments=_count(record, "comment_count"),
+        shares=_count(record, "share_count"), collects=_count(record, "collected_count"),
+        ip_region=_region(_value(record, "ip_location")),
+        hashtags=_topics(text, XHS_TOPIC, _value(record, "tag_list")), crawled_at=_crawl_time(record, ctx),
+    )
+
+
+def normalise_mediacrawler_xhs_comment(record: dict, ctx: FileContext) -> dict:
+    root_id = _qualified(ctx, _text(record, "note_id"))
+    parent = str(_value(record, "parent_comment_id") or "")
+    text = _text(record, "content")
+    return _row(
+        post_id=_qualified(ctx, _text(record, "comment_id")), kind="comment",
+        # Top-level comments carry parent_comment_id "0" (before 2026-07) or "" (after).
+        parent_id=_qualified(ctx, parent) if parent not in ("", "0") else root_id, root_id=root_id,
+        created_at=_time(record, ctx, "create_time"), author=_author(ctx, _value(record, "user_id", "creator_hash")),
+        text=ctx.scrub(text), likes=_count(record, "like_count"), comments=_count(record, "sub_comment_count"),
+        ip_region=_region(_value(record, "ip_location")), hashtags=_topics(text, XHS_TOPIC),
+        crawled_at=_crawl_time(record, ctx),
+    )
+
+
+def _mediacrawler_weibo_time(record: dict, ctx: FileContext) -> pd.Timestamp:
+    # create_time is 8 h too large in MediaCrawler versions 2023-12…2026-07-30; create_date_time is right.
+    if _value(record, "create_date_time") is not None:
+        return _time(record, ctx, "create_date_time")
+    return _time(record, ctx, "create_time")
+
+
+def normalise_mediacrawler_weibo_post(record: dict, ctx: FileContext) -> dict:
+    post_id = _weibo_post_id(ctx, record, "note_id")
+    text = _text(record, "content")
+    return _row(
+        post_id=post_id, kind="repost" if "//@" in text else "post", root_id=post_id,
+        created_at=_mediacrawler_weibo_time(record, ctx),
+        author=_author(ctx, _value(record, "user_id", "creator_hash")), text=ctx.scrub(text),
+        likes=_count(record, "liked_count"), comments=_count(record, "comments_count"),
+        shares=_count(record, "shared_count"), ip_region=_region(_value(record, "ip_location")),
+        hashtags=_topics(text, WEIBO_TOPIC), crawled_at=_crawl_time(record, ctx),
+    )
+
+
+def normalise_mediacrawler_weibo_comment(record: dict, ctx: FileContext) -> dict:
+    comment_id = _text(record, "comment_id")
+    root_id = _weibo_post_id(ctx, record, "note_id")
+    thread = str(_value(record, "parent_comment_id") or "")
+    text = _text(record, "content")
+    return _row(
+        post_id=_qualified(ctx, comment_id), kind="comment",
+        # Weibo's parent_comment_id is the thread's first comment, equal to comment_id at top level.
+        parent_id=_qualified(ctx, thread) if thread not in ("", "0", comment_id) else root_id, root_id=root_id,
+        created_at=_mediacrawler_weibo_time(record, ctx),
+        author=_author(ctx, _value(record, "user_id", "creator_hash")), text=ctx.scrub(text),
+        likes=_count(record, "comment_like_count"), comments=_count(record, "sub_comment_count"),
+        ip_region=_region(_value(record, "ip_location")), hashtags=_topics(text, WEIBO_TOPIC),
+        crawled_at=_crawl_time(record, ctx),
+    )
+
+
+# -------------------------------------------------------------------------------- dataabc weibo crawlers
+def normalise_weibo_crawler_post(record: dict, ctx: FileContext) -> dict:
+    """weibo-crawler CSV (Chinese headers) or JSON (English keys) of one user's posts."""
+    post_id = _weibo_post_id(ctx, record, "id")  # the CSV id carries a trailing tab
+    text = _text(record, "正文", "text")
+    screen_name, user_id = ctx.file_user()
+    author_id = _value(record, "_user_id", "user_id") or (user_id if user_id.isdigit() else None)
+    return _row(
+        post_id=post_id, kind="repost" if "//@" in text else "post", root_id=post_id,
+        created_at=_time(record, ctx, "完整日期", "full_created_at", "日期", "created_at"),
+        author=_author(ctx, author_id, screen_name), text=ctx.scrub(text),
+        likes=_count(record, "点赞数", "attitudes_count"), comments=_count(record, "评论数", "comments_count"),
+        shares=_count(record, "转发数", "reposts_count"), ip_region=_region(_value(record, "IP属地", "ip_location")),
+        hashtags=_topics(text, WEIBO_TOPIC, _value(record, "话题", "topics")), crawled_at=ctx.crawled_at,
+    )
+
+
+def realign_weibo_crawler(header: list[str], values: list[str]) -> list[str] | None:
+    """Columns for weibo-crawler rows that do not fit their header, in the two known periods.
+
+    2022-04…2024-01-10 rows carry 完整日期 (after 编辑次数 or last) that the header lacks; 2025-04-06…2025-11-20
+    rows carry a Live Photo URL right after 视频url that the header lacks, shifting everything after it.
+    """
+    if len(values) != len(header) + 1:
+        return None
+    if "Live Photo视频url" not in header and "视频url" in header:
+        shifted = list(header)
+        shifted.insert(header.index("视频url") + 1, "Live Photo视频url")
+        # Only accept the shift if the date column then holds a date.
+        date_index = shifted.index("日期") if "日期" in shifted else None
+        if date_index is not None and re.match(r"^\d{4}-\d{2}-\d{2}", values[date_index] or ""):
+            return shifted
+    if "完整日期" not in header and re.match(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}", values[-1] or ""):
+        return header + ["完整日期"]
+    return None
+
+
+def normalise_weibo_crawler_comment(record: dict, ctx: FileContext) -> dict:
+    root_id = _weibo_post_id(ctx, record, "weibo_id")
+    text = _text(record, "text")
+    return _row(
+        post_id=_qualified(ctx, _text(record, "id")), kind="comment", parent_id=root_id, root_id=root_id,
+        created_at=_time(record, ctx, "created_at"), author=_author(ctx, None, _value(record, "user_screen_name")),
+        text=ctx.scrub(text), likes=_count(record, "like_count"), hashtags=_topics(text, WEIBO_TOPIC),
+        crawled_at=ctx.crawled_at,
+    )
+
+
+def normalise_weibospider_post(record: dict, ctx: FileContext) -> dict:
+    """weiboSpider (weibo.cn) CSV or JSON: base62 ids, 'YYYY-MM-DD HH:MM' times, reposts written inline."""
+    post_id = _weibo_post_id(ctx, record, "微博id", "id")
+    raw_text = _text(record, "微博正文", "content").replace("\xa0原图", "")
+    repost = WEIBOSPIDER_REPOST.search(raw_text) is not None
+    screen_name, user_id = ctx.file_user()
+    author_id = _value(record, "user_id", "_user_id") or (user_id if user_id.isdigit() else None)
+    text = ctx.scrub(raw_text)  # "reason\n原始用户: x\n转发内容: y" becomes "reason//@<pseudonym>:y"
+    return _row(
+        post_id=post_id, kind="repost" if repost or "//@" in raw_text else "post", root_id=post_id,
+        created_at=_time(record, ctx, "发布时间", "publish_time"), author=_author(ctx, author_id, screen_name),
+        text=text, likes=_count(record, "点赞数", "up_num"), comments=_count(record, "评论数", "comment_num"),
+        shares=_count(record, "转发数", "retweet_num"), hashtags=_topics(text, WEIBO_TOPIC),
+        crawled_at=ctx.crawled_at,
+    )
+
+
+def normalise_weibo_search_post(record: dict, ctx: FileContext) -> dict:
+    """weibo-search CSV: display-string counts, spaces removed from texts, reposts linked by retweet_id."""
+    post_id = _weibo_post_id(ctx, record, "id")
+    text = _text(record, "微博正文")
+    retweet = _value(record, "retweet_id")
+    return _row(
+        post_id=post_id, kind="repost" if retweet else "post",
+        parent_id=_qualified(ctx, retweet) if retweet else None, root_id=post_id,
+        created_at=_time(record, ctx, "发布时间"),
+        author=_author(ctx, _value(record, "user_id"), _value(record, "用户昵称")), text=ctx.scrub(text),
+        likes=_count(record, "点赞数"), comments=_count(record, "评论数"), shares=_count(record, "转发数"),
+        ip_region=_region(_value(record, "ip")), hashtags=_topics(text, WEIBO_TOPIC, _value(record, "话题")),
+        crawled_at=ctx.crawled_at,
+    )
+
+
+# ------------------------------------------------------------------------------------------- Spider_XHS
+def normalise_spider_xhs_note(record: dict, ctx: FileContext) -> dict:
+    """Spider_XHS Excel: every cell text ('None' for missing); 上传时间 in the crawling machine's time zone."""
+    post_id = _qualified(ctx, _text(record, "笔记id"))
+    text = _optional_text(record, "描述") or ""
+    title = _optional_text(record, "标题")
+    title = None if title in (None, "无标题") else title
+    if not text and not title:
+        raise RowError("描述", "missing (and no title)")
+    return _row(
+        post_id=post_id, kind="post", root_id=post_id, created_at=_time(record, ctx, "上传时间"),
+        author=_author(ctx, _value(record, "用户id"), _value(record, "昵称")), text=ctx.scrub(text or title),
+        title=ctx.scrub(title) if title else None, likes=_count(record, "点赞数量"),
+        comments=_count(record, "评论数量"), shares=_count(record, "分享数量"), collects=_count(record, "收藏数量"),
+        ip_region=_region(_value(record, "ip归属地")), hashtags=_topics(text, XHS_TOPIC, _value(record, "标签")),
+        crawled_at=ctx.crawled_at,
+    )
+
+
+def normalise_spider_xhs_comment(record: dict, ctx: FileContext) -> dict:
+    root_id = _qualified(ctx, _text(record, "笔记id"))
+    text = _text(record, "评论内容")
+    return _row(
+        post_id=_qualified(ctx, _text(record, "评论id")), kind="comment", parent_id=root_id, root_id=root_id,
+        created_at=_time(record, ctx, "上传时间"), author=_author(ctx, _value(record, "用户id"), _value(record, "昵称")),
+        text=ctx.scrub(text), likes=_count(record, "点赞数量"), ip_region=_region(_value(record, "ip归属地")),
+        hashtags=_topics(text, XHS_TOPIC), crawled_at=ctx.crawled_at,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- generic
+GENERIC_FIELDS = ("post_id", "text", "created_at", "author", "kind", "parent_id", "root_id", "title", "likes",
+                  "comments", "shares", "collects", "ip_region", "hashtags", "crawled_at")
+
+
+def normalise_generic(record: dict, ctx: FileContext) -> dict:
+    """Any table whose columns the case YAML maps onto the canonical names (``inputs[].columns``)."""
+    columns = ctx.columns
+
+    def source(name):
+        return columns.get(name)
+
+    local_id = _text(record, source("post_id"))
+    post_id = _qualified(ctx, local_id)
+    kind = (_optional_text(record, source("kind")) if source("kind") else None) or ctx.kind
+    if kind not in ("post", "comment", "repost"):
+        raise RowError(source("kind"), f"kind must be post, comment or repost, not {kind!r}")
+    text = _text(record, source("text"))
+    linked = {name: _optional_text(record, source(name)) if source(name) else None for name in ("parent_id", "root_id")}
+    counts = {name: _count(record, source(name)) if source(name) else None
+              for name in ("likes", "comments", "shares", "collects")}
+    return _row(
+        post_id=post_id, kind=kind,
+        parent_id=_qualified(ctx, linked["parent_id"]) if linked["parent_id"] else None,
+        root_id=_qualified(ctx, linked["root_id"]) if linked["root_id"] else post_id,
+        created_at=_time(record, ctx, source("created_at")),
+        author=_author(ctx, _value(record, source("author"))) if source("author") else None,
+        text=ctx.scrub(text), title=_optional_text(record, source("title")) if source("title") else None,
+        ip_region=_region(_value(record, source("ip_region"))) if source("ip_region") else None,
+        hashtags=_topics(text, WEIBO_TOPIC if ctx.platform == "weibo" else XHS_TOPIC,
+                         _value(record, source("hashtags")) if source("hashtags") else None),
+        crawled_at=_time(record, ctx, source("crawled_at")) if source("crawled_at") else ctx.crawled_at,
+        **counts,
+    )
+
+
+NORMALISERS: dict[str, Callable[[dict, FileContext], dict]] = {
+    "mediacrawler_xhs_notes": normalise_mediacrawler_xhs_note,
+    "mediacrawler_xhs_comments": normalise_mediacrawler_xhs_comment,
+    "mediacrawler_weibo_posts": normalise_mediacrawler_weibo_post,
+    "mediacrawler_weibo_comments": normalise_mediacrawler_weibo_comment,
+    "weibo_crawler_posts": normalise_weibo_crawler_post,
+    "weibo_crawler_comments": normalise_weibo_crawler_comment,
+    "weibospider_posts": normalise_weibospider_post,
+    "weibo_search_posts": normalise_weibo_search_post,
+    "spider_xhs_notes": normalise_spider_xhs_note,
+    "spider_xhs_comments": normalise_spider_xhs_comment,
+    "generic": normalise_generic,
+}
+REALIGNERS = {"weibo_crawler_posts": realign_weibo_crawler}
+FORMATS = tuple(NORMALISERS)
+
+
+def has_columns(header: list[str], needed: list[tuple[str, ...]]) -> list[str]:
+    """The needed columns (first name of each alternative) that ``header`` lacks."""
+    columns = set(header)
+    return [names[0] for names in needed if not columns.intersection(names)]

@@ -5,16 +5,15 @@ import logging
 import sys
 
 from firestorm.config import load_case
-from firestorm.ingest import ingest_case
+from firestorm.ingest import ingest_case_to_files
 from firestorm.privacy import load_key
 
 sys.stderr = open(snakemake.log[0], "w")
 logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 
 key = load_key(snakemake.params.key_env, snakemake.params.key_file)
-posts, rejects, qc = ingest_case(load_case(snakemake.params.case_file), key)
-posts.to_parquet(snakemake.output.posts, index=False)
-rejects.to_parquet(snakemake.output.rejects, index=False)
+case = load_case(snakemake.params.case_file)
+qc = ingest_case_to_files(case, key, snakemake.output.posts, snakemake.output.rejects)
 with open(snakemake.output.qc, "w", encoding="utf-8") as handle:
     json.dump(qc, handle, indent=2, ensure_ascii=False)
 logging.info("totals: %s", qc["totals"])

@@ -1,0 +1,237 @@
+"""Reading export files record by record: CSV, JSON, JSON lines, Excel and parquet.
+
+Readers never guess at a record they cannot split: they yield it with a ``problem`` so ingest can reject it
+with the file, the record number and the reason. Records are streamed so a large file never has to be held
+as Python objects all at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+RAW_LIMIT = 2_000
+# The csv module refuses fields over 128 KiB by default; crawler texts can be long, garbage can be longer.
+csv.field_size_limit(16 * 1024 * 1024)
+
+
+class ExportError(RuntimeError):
+    """A file cannot be read at all. The message names the file and what is wrong."""
+
+
+@dataclass
+class RawRecord:
+    row: int                    # 1-based record number, header excluded
+    fields: dict | None         # column -> value, None when the record could not be split
+    raw: str                    # the record as read, for the rejects table
+    problem: str | None = None  # why the record could not be split into fields
+    values: list[str] | None = None  # a CSV record's fields when they do not line up with the header
+
+
+@dataclass
+class ExportFile:
+    header: list[str]
+    records: Iterator[RawRecord]
+    encoding: str
+
+
+Realign = Callable[[list[str], list[str]], list[str] | None]
+
+
+def decode_export(path: Path) -> tuple[str, str]:
+    """Text of an export and its encoding: UTF-8 (with or without BOM), else GB18030 (Excel re-saves)."""
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise ExportError(f"{path}: neither UTF-8 nor GB18030 text")
+
+
+def read_export(path: str | Path, sheet: str | None = None, realign: Realign | None = None) -> ExportFile:
+    """Header and records of an export file, by its suffix.
+
+    ``realign`` may map a CSV header and a record with a different number of fields onto a corrected header
+    (crawlers with known column shifts); it returns None when it cannot.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx(path, sheet)
+    if suffix == ".parquet":
+        return _parquet(path)
+    text, encoding = decode_export(path)
+    text = text.replace("\x00", "")  # NUL bytes from interrupted writes would stop the csv module
+    if suffix in (".csv", ".txt"):
+        return _csv(path, text, encoding, realign)
+    if suffix == ".jsonl":
+        return _jsonl(text, encoding)
+    if suffix == ".json":
+        return _json(path, text, encoding)
+    raise ExportError(f"{path}: unsupported file type {suffix!r} (expected .csv, .json, .jsonl, .xlsx or .parquet)")
+
+
+def _csv(path: Path, text: str, encoding: str, realign: Realign | None) -> ExportFile:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        return ExportFile([], iter(()), encoding)
+    except csv.Error as error:
+        raise ExportError(f"{path}: header row is not CSV: {error}") from None
+
+    def records():
+        row_number = 0
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                row_number += 1
+                yield RawRecord(row_number, None, "", f"not CSV: {error}")
+                return
+            if not values:
+                continue  # blank line between records
+            row_number += 1
+            raw = ",".join(values)
+            if [v.strip() for v in values] == header:
+                yield RawRecord(row_number, None, raw, "repeated header row (a re-run appended its header)")
+                continue
+            columns = header
+            if len(values) != len(header):
+                columns = realign(header, values) if realign else None
+                if columns is None:
+                    yield RawRecord(row_number, None, raw, f"has {len(values)} fields, header has {len(header)}",
+                                    values=values)
+                    continue
+            yield RawRecord(row_number, dict(zip(columns, values)), raw)
+
+    return ExportFile(header, records(), encoding)
+
+
+def _records_of(items: list, encoding: str) -> ExportFile:
+    header = sorted({key for item in items if isinstance(item, dict) for key in item})
+
+    def records():
+        for number, item in enumerate(items, start=1):
+            raw = json.dumps(item, ensure_ascii=False, default=str)
+            if isinstance(item, dict):
+                yield RawRecord(number, item, raw)
+            else:
+                yield RawRecord(number, None, raw, "record is not a JSON object")
+
+    return ExportFile(header, records(), encoding)
+
+
+def _json(path: Path, text: str, encoding: str) -> ExportFile:
+    try:
+        document = json.loads(text) if text.strip() else []
+    except json.JSONDecodeError as error:
+        raise ExportError(f"{path}: not valid JSON ({error})") from None
+    # weibo-crawler and weiboSpider write {"user": {...}, "weibo": [...]}; the user is the file's author.
+    if isinstance(document, dict) and isinstance(document.get("weibo"), list):
+        user = document.get("user") if isinstance(document.get("user"), dict) else {}
+        author = {k: user[k] for k in ("id", "screen_name", "nickname") if k in user}
+        document = [{**{f"_user_{k}": v for k, v in author.items()}, **item} if isinstance(item, dict) else item
+                    for item in document["weibo"]]
+    if not isinstance(document, list):
+        raise ExportError(f"{path}: expected a JSON array of records (or weibo-crawler's {{'weibo': [...]}})")
+    return _records_of(document, encoding)
+
+
+def _jsonl(text: str, encoding: str) -> ExportFile:
+    lines = [line for line in text.splitlines() if line.strip()]
+    header: set[str] = set()
+    parsed = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as error:
+            parsed.append(RawRecord(number, None, line, f"not JSON: {error.msg}"))
+            continue
+        if isinstance(item, dict):
+            header.update(item)
+            parsed.append(RawRecord(number, item, line))
+        else:
+            parsed.append(RawRecord(number, None, line, "record is not a JSON object"))
+    return ExportFile(sorted(header), iter(parsed), encoding)
+
+
+def _xlsx(path: Path, sheet: str | None) -> ExportFile:
+    """An Excel sheet (the named one, else the first); every cell read as text, as Spider_XHS writes them."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for a damaged file
+        raise ExportError(f"{path}: not a readable Excel workbook ({type(error).__name__}: {error})") from None
+    if sheet is not None and sheet not in book.sheetnames:
+        raise ExportError(f"{path}: no sheet {sheet!r} (sheets: {book.sheetnames})")
+    rows = book[sheet or book.sheetnames[0]].iter_rows(values_only=True)
+    try:
+        header = [str(c).strip() if c is not None else "" for c in next(rows)]
+    except StopIteration:
+        return ExportFile([], iter(()), "xlsx")
+
+    def records():
+        number = 0
+        for values in rows:
+            if values is None or all(v is None or str(v).strip() == "" for v in values):
+                continue
+            number += 1
+            cells = ["" if v is None else str(v) for v in values]
+            cells += [""] * (len(header) - len(cells))
+            raw = ",".join(cells)
+            if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+                yield RawRecord(number, None, raw, f"has {len(cells)} cells, header has {len(header)}", values=cells)
+            else:
+                yield RawRecord(number, dict(zip(header, cells)), raw)
+        book.close()
+
+    return ExportFile(header, records(), "xlsx")
+
+
+def _parquet(path: Path) -> ExportFile:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.ParquetFile(path)
+    except Exception as error:
+        raise ExportError(f"{path}: not a readable parquet file ({error})") from None
+    header = list(table.schema_arrow.names)
+
+    def records():
+        number = 0
+        for batch in table.iter_batches(batch_size=50_000):
+            for item in batch.to_pylist():
+                number += 1
+                yield RawRecord(number, item, json.dumps(item, ensure_ascii=False, default=str))
+
+    return ExportFile(header, records(), "parquet")
+
+
+def redact(record: RawRecord, header: list[str], personal: set[str], scrub: Callable[[str], str]) -> str:
+    """A record for the rejects table without people's data, cut to :data:`RAW_LIMIT` characters.
+
+    Named personal columns are dropped. Where fields do not line up with the header, every field within the
+    misalignment distance of a personal column is blanked, since a shifted nickname sits under another name.
+    ``scrub`` pseudonymises what remains (e.g. @mentions inside texts).
+    """
+    if record.fields is not None:
+        kept = {k: v for k, v in record.fields.items() if k not in personal and not str(k).startswith("_user_")}
+        text = json.dumps(kept, ensure_ascii=False, default=str)
+    elif record.values is not None:
+        shift = abs(len(record.values) - len(header))
+        risky = {i + d for i, name in enumerate(header) if name in personal for d in range(-shift, shift + 1)}
+        text = json.dumps(["<redacted>" if i in risky else v for i, v in enumerate(record.values)], ensure_ascii=False)
+    else:
+        names = "|".join(map(re.escape, sorted(personal)))
+        text = re.sub(r'"(%s)"\s*:\s*("[^"]*"|[^,}]*)' % names, r'"\1": "<redacted>"', record.raw)
+    return scrub(text)[:RAW_LIMIT]
