@@ -1,6 +1,7 @@
 """Ingest: every record kept, rejected with a reason, or counted as a duplicate; nobody's identity leaks."""
 
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -124,15 +125,27 @@ def test_missing_key_is_an_error_not_a_default(tmp_path, monkeypatch):
         load_key("FIRESTORM_TEST_KEY", tmp_path / "absent.key")
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(cut=st.integers(min_value=0, max_value=2500), junk=st.binary(max_size=40))
-def test_randomly_truncated_and_corrupted_exports_reconcile(tmp_path_factory, key, cut, junk):
-    source = (FIXTURES / "xhs_notes_defects.csv").read_bytes()
-    path = tmp_path_factory.mktemp("fuzz") / "search_contents_2023-08-01.csv"
-    path.write_bytes(source[:cut] + junk + source[cut:])
+CORRUPTIBLE = [
+    ("xhs_notes_defects.csv", "mediacrawler_xhs_notes"),
+    ("search_comments_2023-08-01.jsonl", "mediacrawler_xhs_comments"),
+    ("weibo_crawler_misaligned/1234567890.json", "weibo_crawler_posts"),
+    ("weibo_search_小红书.csv", "weibo_search_posts"),
+]
+
+
+@settings(max_examples=int(os.environ.get("FIRESTORM_FUZZ_EXAMPLES", 25)), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(which=st.sampled_from(CORRUPTIBLE), cut=st.integers(min_value=0, max_value=3000),
+       junk=st.binary(max_size=40), drop_tail=st.booleans())
+def test_randomly_truncated_and_corrupted_exports_reconcile(tmp_path_factory, key, which, cut, junk, drop_tail):
+    name, fmt = which
+    source = (FIXTURES / name).read_bytes()
+    corrupted = source[:cut] + junk + (b"" if drop_tail else source[cut:])
+    path = tmp_path_factory.mktemp("fuzz") / Path(name).name
+    path.write_bytes(corrupted)
     try:
-        posts, rejects, rows_in, *_ = ingest_file(path, "mediacrawler_xhs_notes", "Asia/Shanghai", key)
+        result = ingest_file(path, fmt, "Asia/Shanghai", key)
     except IngestError as error:
         assert str(path) in str(error)  # unreadable as a whole: says which file
         return
-    assert rows_in == len(posts) + len(rejects)
+    assert result.rows_in == len(result.posts) + len(result.rejects)
+    assert result.rejects["reason"].notna().all() and result.rejects["field"].notna().all()

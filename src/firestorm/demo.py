@@ -410,7 +410,8 @@ def write_exports(case: Case, items: pd.DataFrame, users: pd.DataFrame, out_dir:
     for platform, writer in (("xiaohongshu", _write_xhs), ("weibo", _write_weibo)):
         subset = items[items["platform"] == platform]
         if len(subset):
-            user_table = users[users["platform"] == platform].reset_index(drop=True)
+            # Rows as tuples: positional access per item is far faster than DataFrame.iloc.
+            user_table = list(users[users["platform"] == platform].itertuples(index=False))
             manifest += writer(case, subset.reset_index(drop=True), user_table, out_dir, rng, crawl_day)
     return manifest
 
@@ -422,7 +423,7 @@ def _ms(stamp: pd.Timestamp) -> int:
 def _xhs_note_rows(notes, users, items, crawl_time, like_growth, source_keyword):
     rows = []
     for note in notes.itertuples():
-        user = users.iloc[note.user]
+        user = users[note.user]
         desc = note.text
         tags = [part.split("[话题]")[0] for part in desc.split("#")[1::2]]
         likes = int(note.likes * like_growth)
@@ -478,10 +479,11 @@ def _write_xhs(case, items, users, out_dir, rng, crawl_day) -> list[dict]:
     json_path.write_text(json.dumps(json_rows, ensure_ascii=False, indent=4), encoding="utf-8")
 
     id_of = items["item_id"].to_numpy()
+    kinds = items["kind"].to_numpy()
     comment_rows = []
     for comment in comments.itertuples():
-        user = users.iloc[comment.user]
-        parent_is_comment = items["kind"].iat[comment.parent] == "comment"
+        user = users[comment.user]
+        parent_is_comment = kinds[comment.parent] == "comment"
         comment_rows.append(
             {
                 "comment_id": comment.item_id,
@@ -533,7 +535,7 @@ def _write_weibo(case, items, users, out_dir, rng, crawl_day) -> list[dict]:
 
     post_rows = []
     for post in posts[~missed_by_search].itertuples():
-        user = users.iloc[post.user]
+        user = users[post.user]
         epoch = int(post.created_at.value // 10**9)
         post_rows.append(
             {
@@ -560,12 +562,13 @@ def _write_weibo(case, items, users, out_dir, rng, crawl_day) -> list[dict]:
 
     comment_rows = []
     kinds = items["kind"].to_numpy()
+    parents = items["parent"].to_numpy()
     for comment in comments.itertuples():
-        user = users.iloc[comment.user]
+        user = users[comment.user]
         # Weibo's parent_comment_id is the root comment of the thread, the comment itself at top level.
         thread = comment.Index if kinds[comment.parent] != "comment" else comment.parent
-        while kinds[items["parent"].iat[thread]] == "comment":
-            thread = items["parent"].iat[thread]
+        while kinds[parents[thread]] == "comment":
+            thread = parents[thread]
         epoch = int(comment.created_at.value // 10**9)
         comment_rows.append(
             {
@@ -594,7 +597,7 @@ def _write_weibo(case, items, users, out_dir, rng, crawl_day) -> list[dict]:
     ]
 
     for user_index in sorted(heavy_users):
-        user = users.iloc[user_index]
+        user = users[user_index]
         rows = []
         for post in posts[posts["user"] == user_index].itertuples():
             local = _beijing(post.created_at)

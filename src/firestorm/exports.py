@@ -8,7 +8,6 @@ as Python objects all at once.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 from dataclasses import dataclass
@@ -43,12 +42,21 @@ class ExportFile:
 Realign = Callable[[list[str], list[str]], list[str] | None]
 
 
-def decode_export(path: Path) -> tuple[str, str]:
-    """Text of an export and its encoding: UTF-8 (with or without BOM), else GB18030 (Excel re-saves)."""
-    data = path.read_bytes()
+def detect_encoding(path: Path, block_bytes: int = 1 << 20) -> str:
+    """UTF-8 (with or without BOM) if the whole file decodes as such, else GB18030 (Excel re-saves).
+
+    Decodes block by block, so a large file is never held in memory at once.
+    """
+    import codecs
+
     for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            return data.decode(encoding), encoding
+            with path.open("rb") as handle:
+                while block := handle.read(block_bytes):
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
+            return encoding
         except UnicodeDecodeError:
             continue
     raise ExportError(f"{path}: neither UTF-8 nor GB18030 text")
@@ -66,52 +74,138 @@ def read_export(path: str | Path, sheet: str | None = None, realign: Realign | N
         return _xlsx(path, sheet)
     if suffix == ".parquet":
         return _parquet(path)
-    text, encoding = decode_export(path)
-    text = text.replace("\x00", "")  # NUL bytes from interrupted writes would stop the csv module
+    if suffix not in (".csv", ".txt", ".jsonl", ".json"):
+        raise ExportError(f"{path}: unsupported file type {suffix!r} "
+                          "(expected .csv, .json, .jsonl, .xlsx or .parquet)")
+    encoding = detect_encoding(path)
     if suffix in (".csv", ".txt"):
-        return _csv(path, text, encoding, realign)
+        return _csv(path, encoding, realign)
+    if suffix == ".json" and _first_character(path, encoding) == "[":
+        return _json_array_stream(path, encoding)
+    text = path.read_text(encoding=encoding).replace("\x00", "")
     if suffix == ".jsonl":
         return _jsonl(text, encoding)
-    if suffix == ".json":
-        return _json(path, text, encoding)
-    raise ExportError(f"{path}: unsupported file type {suffix!r} (expected .csv, .json, .jsonl, .xlsx or .parquet)")
+    return _json(path, text, encoding)
 
 
-def _csv(path: Path, text: str, encoding: str, realign: Realign | None) -> ExportFile:
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _first_character(path: Path, encoding: str) -> str:
+    with path.open(encoding=encoding) as handle:
+        while char := handle.read(1):
+            if not char.isspace():
+                return char
+    return ""
+
+
+def _json_array_stream(path: Path, encoding: str, block_chars: int = 1 << 20) -> ExportFile:
+    """Records of a top-level JSON array (MediaCrawler's JSON store), decoded one object at a time.
+
+    A file cut off mid-write yields the complete records before the cut and one record with the problem.
+    """
+    decoder = json.JSONDecoder()
+    handle = path.open(encoding=encoding)
+    state = {"buffer": handle.read(block_chars).replace("\x00", ""), "pos": 0, "eof": False}
+    state["pos"] = state["buffer"].index("[") + 1
+
+    def more() -> bool:
+        block = handle.read(block_chars)
+        if not block:
+            state["eof"] = True
+            return False
+        state["buffer"] = state["buffer"][state["pos"]:] + block.replace("\x00", "")
+        state["pos"] = 0
+        return True
+
+    def next_item():
+        """('item', obj, raw) | ('end', None, '') | ('bad', None, raw)."""
+        while True:
+            buffer, pos = state["buffer"], state["pos"]
+            while pos < len(buffer) and (buffer[pos].isspace() or buffer[pos] == ","):
+                pos += 1
+            state["pos"] = pos
+            if pos >= len(buffer):
+                if more():
+                    continue
+                return "bad", None, "(end of file before the closing ']')"
+            if buffer[pos] == "]":
+                return "end", None, ""
+            try:
+                item, end = decoder.raw_decode(buffer, pos)
+            except json.JSONDecodeError as error:
+                if more():
+                    continue
+                return "bad", None, f"{error.msg}: {buffer[pos:pos + 200]}"
+            state["pos"] = end
+            return "item", item, buffer[pos:end]
+
+    first = next_item()
+    header = sorted(first[1]) if first[0] == "item" and isinstance(first[1], dict) else []
+
+    def records():
+        number, current = 0, first
+        with handle:
+            while current[0] != "end":
+                number += 1
+                status, item, raw = current
+                if status == "bad":
+                    yield RawRecord(number, None, raw, "truncated or invalid JSON")
+                    return
+                if isinstance(item, dict):
+                    yield RawRecord(number, item, raw)
+                else:
+                    yield RawRecord(number, None, raw, "record is not a JSON object")
+                current = next_item()
+
+    if first[0] == "end":
+        handle.close()
+        return ExportFile([], iter(()), encoding)
+    return ExportFile(header or ["(unreadable)"], records(), encoding)
+
+
+def _without_nul(handle):
+    # NUL bytes from interrupted writes would stop the csv module.
+    for line in handle:
+        yield line.replace("\x00", "") if "\x00" in line else line
+
+
+def _csv(path: Path, encoding: str, realign: Realign | None) -> ExportFile:
+    handle = path.open(encoding=encoding, newline="")
+    reader = csv.reader(_without_nul(handle))
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration:
+        handle.close()
         return ExportFile([], iter(()), encoding)
     except csv.Error as error:
+        handle.close()
         raise ExportError(f"{path}: header row is not CSV: {error}") from None
 
     def records():
         row_number = 0
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:
+        with handle:
+            while True:
+                try:
+                    values = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as error:
+                    row_number += 1
+                    yield RawRecord(row_number, None, "", f"not CSV: {error}")
+                    return
+                if not values:
+                    continue  # blank line between records
                 row_number += 1
-                yield RawRecord(row_number, None, "", f"not CSV: {error}")
-                return
-            if not values:
-                continue  # blank line between records
-            row_number += 1
-            raw = ",".join(values)
-            if [v.strip() for v in values] == header:
-                yield RawRecord(row_number, None, raw, "repeated header row (a re-run appended its header)")
-                continue
-            columns = header
-            if len(values) != len(header):
-                columns = realign(header, values) if realign else None
-                if columns is None:
-                    yield RawRecord(row_number, None, raw, f"has {len(values)} fields, header has {len(header)}",
-                                    values=values)
+                raw = ",".join(values)
+                if [v.strip() for v in values] == header:
+                    yield RawRecord(row_number, None, raw, "repeated header row (a re-run appended its header)")
                     continue
-            yield RawRecord(row_number, dict(zip(columns, values)), raw)
+                columns = header
+                if len(values) != len(header):
+                    columns = realign(header, values) if realign else None
+                    if columns is None:
+                        yield RawRecord(row_number, None, raw,
+                                        f"has {len(values)} fields, header has {len(header)}", values=values)
+                        continue
+                yield RawRecord(row_number, dict(zip(columns, values)), raw)
 
     return ExportFile(header, records(), encoding)
 

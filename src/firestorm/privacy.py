@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 
 MIN_KEY_BYTES = 16
@@ -44,6 +45,7 @@ def load_key(key_env: str, key_file: str | Path) -> bytes:
     return key
 
 
+@lru_cache(maxsize=1 << 17)  # authors recur; the HMAC is the costly part of ingesting a record
 def pseudonym(key: bytes, namespace: str, value: str) -> str:
     """Stable keyed pseudonym of ``value`` within ``namespace`` (e.g. 'weibo')."""
     digest = hmac.new(key, f"{namespace}:{value}".encode("utf-8"), hashlib.sha256).hexdigest()
