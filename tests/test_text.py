@@ -3,8 +3,10 @@
 import jieba
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
-from firestorm.text import load_stopwords, segment_posts, segment_text, shard, tokenizer
+from firestorm.config import load_case
+from firestorm.text import MARKUP, Segmenter, load_stopwords, segment_posts, segment_text, shard, tokenizer
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +47,20 @@ def test_full_width_forms_fold_to_half_width(cutter):
     assert segment_text("ＡＩＧＣ１２３", cutter)["own_text"] == "AIGC123"
 
 
+def test_traditional_characters_become_simplified(cutter):
+    result = segment_text("畫師們刪圖退坑，這就是霸王條款", cutter)
+    assert result["own_text"] == "画师们删图退坑,这就是霸王条款"  # NFKC folds the full-width comma too
+    assert "删图" in result["tokens"] and "霸王条款" in result["tokens"]
+
+
+def test_case_yaml_extends_the_dictionary(repo, tmp_path):
+    case = load_case(repo / "config/cases/miaoya_camera.yaml")
+    assert "肖像权" in case.lexicon_words
+    posts = pd.DataFrame({"post_id": ["a"], "text": ["妙鸭相机侵犯肖像权了吗"]})
+    user_dict = str(repo / "data/lexicon/domain_dict.txt")
+    assert "肖像权" in segment_posts(posts, user_dict, extra_words=case.lexicon_words)["tokens"][0]
+
+
 def test_extra_case_words_extend_the_dictionary(repo):
     plain = tokenizer(str(repo / "data/lexicon/domain_dict.txt"))
     extended = tokenizer(str(repo / "data/lexicon/domain_dict.txt"), ("鸭鸭协议",))
@@ -64,9 +80,43 @@ def test_shards_merged_equal_one_pass_and_plain_jieba(repo):
     assert whole["tokens"].tolist() == [[w for w in reference.lcut(t) if w.strip()] for t in whole["own_text"]]
 
 
+TEXT = st.text(alphabet=st.sampled_from(list("小红书画师删图退坑炼丹投喂的了是不霸王条款用户协议AIGCTrik12 \n，。！？#@[]怒R/:哈abc.%-_")),
+               max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_block_memo_gives_exactly_what_jieba_gives(text):
+    plain = tokenizer(None)
+    memo = Segmenter(plain)
+    assert memo.lcut(text) == plain.lcut(text)
+    assert memo.lcut(text) == plain.lcut(text)  # again, now from the memo
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXT)
+def test_tokens_are_jieba_on_the_cleaned_text(text):
+    cutter = tokenizer(None)
+    result = segment_text(text, Segmenter(cutter))
+    words = [t for t in result["tokens"] if not MARKUP.fullmatch(t) and t not in ("@user", "<url>")
+             and not (t.startswith("#") and t.endswith("#") and len(t) > 2)]
+    assert words == [w for w in cutter.lcut(result["own_text"]) if w.strip()]
+
+
 def test_shard_bounds_cover_every_row_once():
     frame = pd.DataFrame({"x": range(10)})
     parts = [shard(frame, i, 4)["x"].tolist() for i in range(4)]
     assert sum(parts, []) == list(range(10))
     with pytest.raises(ValueError):
         shard(frame, 4, 4)
+
+
+def test_segmentation_is_deterministic_with_or_without_memo(repo):
+    texts = ["画师删图退坑[怒] #小红书AI训练[话题]#", "支持", "支持", "妙鸭相机的用户协议是霸王条款吗//@u_1:原文"] * 3
+    posts = pd.DataFrame({"post_id": [f"p{i}" for i in range(len(texts))], "text": texts})
+    user_dict = str(repo / "data/lexicon/domain_dict.txt")
+    first = segment_posts(posts, user_dict, memo_blocks=500_000)
+    again = segment_posts(posts, user_dict, memo_blocks=500_000)
+    without = segment_posts(posts, user_dict, memo_blocks=0)
+    pd.testing.assert_frame_equal(first, again)
+    pd.testing.assert_frame_equal(first, without)

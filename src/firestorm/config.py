@@ -44,6 +44,7 @@ class Case:
     responded: bool
     response_time: pd.Timestamp | None
     official_accounts: tuple[str, ...] = ()
+    lexicon_words: tuple[str, ...] = ()
     company: str = ""
     demo: dict = field(default_factory=dict)
     source_path: str = ""
@@ -147,6 +148,7 @@ def load_case(path: str | Path) -> Case:
         responded=response["responded"],
         response_time=response_time,
         official_accounts=tuple(document.get("official_accounts", [])),
+        lexicon_words=tuple(document.get("lexicon", {}).get("words", [])),
         company=document.get("company", ""),
         demo=document.get("demo", {}),
         source_path=str(path),

@@ -16,6 +16,8 @@ rule segment_shard:
         temp("results/{case}/shards/tokens_{scatteritem}.parquet"),
     params:
         shard="{scatteritem}",
+        extra_words=lambda wildcards: list(CASES[wildcards.case].lexicon_words),
+        memo_blocks=config["segmentation"].get("memo_blocks", 500000),
         code_version=CODE_VERSION,
     log:
         "logs/segment/{case}_{scatteritem}.log",

@@ -10,5 +10,7 @@ sys.stderr = open(snakemake.log[0], "w")
 
 number, count = (int(part) for part in snakemake.params.shard.split("-of-"))
 posts = shard(pd.read_parquet(snakemake.input.posts, columns=["post_id", "text"]), number - 1, count)
-tokens = segment_posts(posts, snakemake.input.user_dict, snakemake.input.stopwords)
+params = snakemake.params
+tokens = segment_posts(posts, snakemake.input.user_dict, snakemake.input.stopwords, tuple(params.extra_words),
+                       memo_blocks=params.memo_blocks)
 tokens.to_parquet(snakemake.output[0], index=False)
