@@ -8,8 +8,8 @@ import pytest
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from firestorm.sentiment import (
-    SentimentModel, TrainSettings, classification_metrics, label_from_probability, review_corpus, score_posts,
-    split_by_hash, train_model,
+    AdaptSettings, SentimentModel, TrainSettings, adapt_model, classification_metrics, emoticon_labels,
+    label_from_probability, load_emoticon_lexicon, review_corpus, score_posts, split_by_hash, train_model,
 )
 
 TINY = TrainSettings(max_train_rows=400, epochs=1, hidden_size=32, layers=1, heads=2, batch_size=32,
@@ -47,6 +47,9 @@ def test_model_folder_round_trips_through_transformers_auto_classes(tiny_model):
     written = json.loads((folder / "eval.json").read_text())
     assert written["test"] == evaluation["test"]
     assert written["test"]["rows"] == evaluation["test_rows"] > 0
+    for name in ("snownlp_bayes", "pysenti_lexicon"):   # baselines scored on the same rows
+        assert written["baselines"][name]["rows"] == written["test"]["rows"]
+        assert 0.5 < written["baselines"][name]["accuracy"] <= 1.0
 
 
 def test_scores_obey_the_probability_and_label_contract(tiny_model):
@@ -86,3 +89,32 @@ def test_metrics_on_a_small_labelled_fixture():
     assert metrics["macro_f1"] == pytest.approx((0.5 + 2 / 3) / 2)
     perfect = classification_metrics(np.array([0, 1]), np.array([0.0, 1.0]))
     assert perfect["expected_calibration_error"] == pytest.approx(0.0)
+
+
+def test_emoticon_lexicon_and_distant_labels(repo):
+    lexicon = load_emoticon_lexicon(repo / "data/lexicon/emoticons.yaml")
+    assert lexicon["[怒]"] == 0 and lexicon["[赞R]"] == 1 and "[doge]" not in lexicon
+    tokens = pd.DataFrame({
+        "own_text": ["太过分了", "做得好", "又爱又恨", "无表情", "太过分了", "做得好"],
+        "emoticons": [["[怒]"], ["[赞]", "[鼓掌]"], ["[怒]", "[赞]"], [], ["[怒]"], ["[怒]"]],
+    })
+    labels = emoticon_labels(tokens, lexicon)
+    # mixed polarity and no emoticon give no label; "做得好" appears with both labels and is dropped
+    assert labels.to_dict("records") == [{"text": "太过分了", "label": 0}]
+
+
+def test_domain_adaptation_on_a_tiny_corpus(tiny_model, tmp_path, repo):
+    folder, _ = tiny_model
+    lexicon = load_emoticon_lexicon(repo / "data/lexicon/emoticons.yaml")
+    negative = ["平台偷用画师作品", "霸王条款太离谱", "删图退坑了", "用户协议坑人", "拿去炼丹真恶心"]
+    positive = ["官方道歉很及时", "修改后的协议清楚", "效果很好看", "态度诚恳点赞", "支持画师维权成功"]
+    rows = [(f"{text}{'！' * (i % 4)}{'啊' * (i // 4)}", ["[怒]"]) for i in range(20) for text in negative]
+    rows += [(f"{text}{'！' * (i % 4)}{'啊' * (i // 4)}", ["[赞]"]) for i in range(20) for text in positive]
+    tokens = pd.DataFrame(rows, columns=["own_text", "emoticons"])
+    settings = AdaptSettings(epochs=4, learning_rate=3e-3, batch_size=16, max_length=48)
+    report = adapt_model(folder, tmp_path / "adapted", tokens, lexicon, settings, progress=False)
+    assert report["held_out_rows"] > 0 and report["adapt_rows"] + report["held_out_rows"] == 200
+    assert report["adapted"]["emoticon_held_out"]["accuracy"] >= report["base"]["emoticon_held_out"]["accuracy"]
+    assert report["adapted"]["emoticon_held_out"]["accuracy"] > 0.8
+    assert AutoModelForSequenceClassification.from_pretrained(tmp_path / "adapted").config.num_labels == 2
+    assert json.loads((tmp_path / "adapted" / "adaptation.json").read_text())["adapt_rows"] == report["adapt_rows"]

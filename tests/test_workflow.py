@@ -13,7 +13,7 @@ import yaml
 pytestmark = pytest.mark.slow
 
 STAGES = ["demo_exports", "ingest", "segment_shard", "merge_tokens", "train_sentiment_model",
-          "score_sentiment_shard", "merge_sentiment", "spread", "compare_response"]
+          "adapt_sentiment_model", "score_sentiment_shard", "merge_sentiment", "spread", "compare_response"]
 
 
 def make_workdir(repo: Path, target: Path, edit_config=None) -> Path:
@@ -28,6 +28,7 @@ def make_workdir(repo: Path, target: Path, edit_config=None) -> Path:
     config["pseudonymisation"]["key_file"] = ".firestorm/test.key"
     config["sentiment"]["train"].update(max_train_rows=400, epochs=1, hidden_size=32, layers=1, heads=2,
                                         test_fraction=0.05)
+    config["sentiment"]["adapt"].update(epochs=1)
     config["spread"]["bootstrap_samples"] = 20
     if edit_config:
         edit_config(config)
@@ -78,6 +79,10 @@ def test_every_output_is_written_and_reconciled(finished_run):
     timing = pd.read_csv(workdir / "results/comparison/response_timing.csv")
     assert timing.set_index("case").loc["xhs_trik_ai", "responded"] == False  # noqa: E712
     assert (workdir / "results/models/sentiment/eval.json").exists()
+    adaptation = json.loads((workdir / "results/models/sentiment_adapted/adaptation.json").read_text())
+    assert adaptation["held_out_rows"] > 0
+    assert (pd.read_parquet(workdir / "results/xhs_trik_ai/sentiment.parquet")["model"]
+            == "results/models/sentiment_adapted").all()
 
 
 def test_no_raw_identity_anywhere_in_results(finished_run):

@@ -27,7 +27,7 @@ from firestorm.config import Case, parse_time
 from firestorm.exports import ExportError, read_export, redact
 from firestorm.formats import (
     FILES_NAMED_AFTER_USER, FORMATS, NORMALISERS, PERSONAL_COLUMNS, PLATFORM_OF_FORMAT, REALIGNERS, REQUIRED,
-    SIGNATURES, FileContext, RowError, has_columns, scrub_people,
+    SIGNATURES, FileContext, RowError, has_columns,
 )
 from firestorm.privacy import pseudonym
 from firestorm.schema import POSTS, REJECTS, conform, empty_frame
@@ -80,7 +80,7 @@ def iter_file_chunks(path: str | Path, fmt: str | None, timezone: str, key: byte
     try:
         export = read_export(path, sheet=entry.get("sheet"), realign=REALIGNERS.get(fmt))
         if not export.header:
-            yield FileIngest(empty_frame(POSTS), empty_frame(REJECTS), 0, str(path), fmt)
+            yield FileIngest(empty_frame(POSTS), empty_frame(REJECTS), 0, public_source_name(path, fmt, key), fmt)
             return
         if fmt is None:
             fmt = detect_format(path, export.header)
@@ -103,23 +103,19 @@ def iter_file_chunks(path: str | Path, fmt: str | None, timezone: str, key: byte
     personal = PERSONAL_COLUMNS | ({entry["columns"]["author"]} if "author" in entry.get("columns", {}) else set())
     source = public_source_name(path, fmt, key)
     normalise = NORMALISERS[fmt]
-
-    def scrub(text: str) -> str:
-        return scrub_people(text, key, platform)
-
     kept, rejects, rows_in = [], [], 0
     for record in export.records:
         rows_in += 1
-        if record.problem is not None:
-            rejects.append((source, record.row, "(record)", record.problem, redact(record, export.header, personal, scrub)))
-        else:
+        problem = ("(record)", record.problem) if record.problem is not None else None
+        if problem is None:
             try:
                 row = normalise(record.fields, ctx)
                 row.update(platform=platform, source_file=source, source_row=record.row)
                 kept.append(row)
             except RowError as error:
-                rejects.append((source, record.row, error.field, error.reason,
-                                redact(record, export.header, personal, scrub)))
+                problem = (error.field, error.reason)
+        if problem is not None:
+            rejects.append((source, record.row, *problem, redact(record, export.header, personal, ctx.scrub)))
         if rows_in % chunk_rows == 0:
             yield _chunk(kept, rejects, rows_in, source, fmt)
             kept, rejects, rows_in = [], [], 0

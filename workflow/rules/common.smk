@@ -44,13 +44,32 @@ def case_exports(wildcards):
     return [path for path, _fmt, _entry in resolve_inputs(CASES[wildcards.case])]
 
 
+ADAPTED_MODEL_DIR = "results/models/sentiment_adapted"
+
+
 def model_is_built_here():
     return config["sentiment"]["model"] == DEFAULT_MODEL_DIR
 
 
+def adaptation_enabled():
+    return config["sentiment"].get("adapt", {}).get("enabled", False)
+
+
 def model_eval_file():
-    return [f"{DEFAULT_MODEL_DIR}/eval.json"] if model_is_built_here() else []
+    files = [f"{DEFAULT_MODEL_DIR}/eval.json"] if model_is_built_here() else []
+    return files + ([f"{ADAPTED_MODEL_DIR}/adaptation.json"] if adaptation_enabled() else [])
 
 
-def model_input(wildcards):
+def base_model_input(wildcards):
     return [f"{DEFAULT_MODEL_DIR}/config.json"] if model_is_built_here() else []
+
+
+def model_location(model_files):
+    """The model folder of a model file input, else (a model that is not built here) the configured id."""
+    return str(Path(model_files[0]).parent) if model_files else config["sentiment"]["model"]
+
+
+def scoring_model_input(wildcards):
+    if adaptation_enabled():
+        return [f"{ADAPTED_MODEL_DIR}/config.json"]
+    return base_model_input(wildcards)

@@ -1,6 +1,7 @@
 """Sentiment (transformers), sharded like segmentation.
-INPUT: tokens shards; the model (trained here by default: results/models/sentiment/).
-OUTPUT: results/<case>/sentiment.parquet, results/models/sentiment/eval.json.
+INPUT: tokens; the model (trained here by default: results/models/sentiment/), adapted to the study's posts
+       by emoticon distant supervision (results/models/sentiment_adapted/) when sentiment.adapt.enabled.
+OUTPUT: results/<case>/sentiment.parquet, results/models/sentiment/eval.json, .../sentiment_adapted/adaptation.json.
 """
 
 
@@ -30,14 +31,48 @@ rule train_sentiment_model:
         "../scripts/train_sentiment.py"
 
 
+rule adapt_sentiment_model:
+    input:
+        tokens=expand("results/{case}/tokens.parquet", case=CASES),
+        base=base_model_input,
+        emoticons=config["sentiment"].get("adapt", {}).get("emoticons", "data/lexicon/emoticons.yaml"),
+    output:
+        config=f"{ADAPTED_MODEL_DIR}/config.json",
+        weights=f"{ADAPTED_MODEL_DIR}/model.safetensors",
+        adaptation=report(
+            f"{ADAPTED_MODEL_DIR}/adaptation.json",
+            caption="../report/adaptation.rst",
+            category="Methods",
+            labels={"table": "sentiment domain adaptation"},
+        ),
+    params:
+        base=lambda wildcards, input: model_location(input.base),
+        settings={
+            key: value
+            for key, value in config["sentiment"].get("adapt", {}).items()
+            if key not in ("enabled", "emoticons")
+        },
+        code_version=CODE_VERSION,
+    threads: 4
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    log:
+        "logs/sentiment/adapt.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/adapt_sentiment.py"
+
+
 rule score_sentiment_shard:
     input:
         tokens="results/{case}/shards/tokens_{scatteritem}.parquet",
-        model=model_input,
+        model=scoring_model_input,
     output:
         temp("results/{case}/shards/sentiment_{scatteritem}.parquet"),
     params:
-        model=config["sentiment"]["model"],
+        model=lambda wildcards, input: model_location(input.model),
         neutral_band=config["sentiment"]["neutral_band"],
         batch_size=config["sentiment"].get("batch_size", 64),
         max_length=config["sentiment"].get("max_length", 128),

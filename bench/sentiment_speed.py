@@ -1,0 +1,82 @@
+"""Benchmark: sentiment scoring throughput against SnowNLP and a naive transformers pipeline loop.
+
+All measured in this run, on the same texts (reviews sampled from the labelled corpus), with the same model:
+- firestorm: ``SentimentModel.positive_probability`` (length-sorted batches, ``torch.inference_mode``);
+- baseline 1: SnowNLP's ``SnowNLP(text).sentiments``, one text at a time;
+- baseline 2: ``transformers.pipeline("text-classification")`` called once per text (no batching).
+Baselines run on a subset (they are slow); rates are posts per second.
+
+    .venv/bin/python bench/sentiment_speed.py --model results/models/sentiment
+
+Writes results/bench/sentiment_speed.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def rate(function, texts) -> float:
+    started = time.perf_counter()
+    function(texts)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=str(REPO / "results/models/sentiment"))
+    parser.add_argument("--texts", type=int, default=4000)
+    parser.add_argument("--baseline-texts", type=int, default=600)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+
+    import torch
+    from transformers import pipeline
+
+    from firestorm.sentiment import SentimentModel, review_corpus, set_threads, snownlp_probability
+
+    set_threads(args.threads)
+    corpus = review_corpus().sample(n=args.texts, random_state=0)
+    texts = corpus["text"].tolist()
+    subset = texts[: args.baseline_texts]
+
+    model = SentimentModel(args.model, batch_size=64)
+    model.positive_probability(texts[:64])  # warm-up
+    ours = rate(model.positive_probability, texts)
+
+    snownlp = rate(snownlp_probability, subset)
+
+    classifier = pipeline("text-classification", model=args.model, device=-1, truncation=True, max_length=128)
+    classifier(subset[0])
+    naive = rate(lambda batch: [classifier(text) for text in batch], subset)
+
+    agreement = float(np.mean(
+        (model.positive_probability(subset) >= 0.5)
+        == np.array([r["label"] == "positive" for r in (classifier(t)[0] for t in subset)])
+    ))
+    report = {
+        "model": args.model, "threads": args.threads, "torch_threads": torch.get_num_threads(),
+        "texts": len(texts), "baseline_texts": len(subset),
+        "posts_per_s": {"firestorm": ours, "snownlp": snownlp, "naive_pipeline_loop": naive},
+        "ratio_vs_snownlp": ours / snownlp, "ratio_vs_naive_pipeline": ours / naive,
+        "label_agreement_with_pipeline": agreement,
+    }
+    out = REPO / "results" / "bench" / "sentiment_speed.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print(f"{'':40}{'posts/s':>10}")
+    for name, value in report["posts_per_s"].items():
+        print(f"{name:40}{value:>10,.0f}")
+    print(f"firestorm vs SnowNLP x{report['ratio_vs_snownlp']:.1f}, vs naive pipeline loop "
+          f"x{report['ratio_vs_naive_pipeline']:.1f}; same labels as the pipeline on {agreement:.1%} -> {out}")
+
+
+if __name__ == "__main__":
+    main()

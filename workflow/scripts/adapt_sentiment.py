@@ -1,0 +1,19 @@
+"""Adapt the sentiment model to the study's posts by emoticon distant supervision (firestorm.sentiment)."""
+
+import logging
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from firestorm.sentiment import AdaptSettings, adapt_model, load_emoticon_lexicon, set_threads
+
+sys.stderr = open(snakemake.log[0], "w")
+logging.basicConfig(stream=sys.stderr, level=logging.INFO)
+
+set_threads(snakemake.threads)
+tokens = pd.concat([pd.read_parquet(path, columns=["own_text", "emoticons"]) for path in snakemake.input.tokens])
+report = adapt_model(snakemake.params.base, Path(snakemake.output.config).parent, tokens,
+                     load_emoticon_lexicon(snakemake.input.emoticons), AdaptSettings(**snakemake.params.settings))
+logging.info("held-out emoticon slice: base %s -> adapted %s", report["base"]["emoticon_held_out"]["accuracy"],
+             report["adapted"]["emoticon_held_out"]["accuracy"])
