@@ -45,9 +45,13 @@ def review_corpus() -> pd.DataFrame:
         lines = folder.joinpath(name).read_text(encoding="utf-8").splitlines()
         frames.append(pd.DataFrame({"text": [line.strip() for line in lines], "label": label}))
     corpus = pd.concat(frames, ignore_index=True)
-    corpus = corpus[corpus["text"].str.len() > 0].drop_duplicates()
-    contradictory = corpus["text"].duplicated(keep=False)
-    return corpus[~contradictory].sort_values(["text"], kind="stable").reset_index(drop=True)
+    return unique_labelled(corpus[corpus["text"].str.len() > 0])
+
+
+def unique_labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """(text, label) rows once each, without texts that carry both labels, sorted by text (stable order)."""
+    frame = frame.drop_duplicates()
+    return frame[~frame["text"].duplicated(keep=False)].sort_values("text", kind="stable").reset_index(drop=True)
 
 
 def split_by_hash(texts: pd.Series, test_fraction: float, seed: int) -> np.ndarray:
@@ -258,8 +262,7 @@ def emoticon_labels(tokens: pd.DataFrame, lexicon: dict[str, int]) -> pd.DataFra
         polarities = {lexicon[e] for e in emoticons if e in lexicon}
         if len(polarities) == 1 and text.strip():
             labels.append((text.strip(), polarities.pop()))
-    frame = pd.DataFrame(labels, columns=["text", "label"]).drop_duplicates()
-    return frame[~frame["text"].duplicated(keep=False)].sort_values("text", kind="stable").reset_index(drop=True)
+    return unique_labelled(pd.DataFrame(labels, columns=["text", "label"]))
 
 
 @dataclass(frozen=True)
