@@ -8,7 +8,7 @@ import pytest
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from firestorm.sentiment import (
-    AdaptSettings, SentimentModel, TrainSettings, adapt_model, classification_metrics, emoticon_labels,
+    AdaptSettings, SentimentModel, TrainSettings, adapt_model, classification_metrics, emoticon_labels, fit_temperature,
     label_from_probability, load_emoticon_lexicon, review_corpus, score_posts, split_by_hash, train_model,
 )
 
@@ -113,8 +113,27 @@ def test_domain_adaptation_on_a_tiny_corpus(tiny_model, tmp_path, repo):
     tokens = pd.DataFrame(rows, columns=["own_text", "emoticons"])
     settings = AdaptSettings(epochs=4, learning_rate=3e-3, batch_size=16, max_length=48)
     report = adapt_model(folder, tmp_path / "adapted", tokens, lexicon, settings, progress=False)
-    assert report["held_out_rows"] > 0 and report["adapt_rows"] + report["held_out_rows"] == 200
+    assert report["held_out_rows"] > 0
+    assert report["adapt_rows"] + report["validation_rows"] + report["held_out_rows"] == 200
     assert report["adapted"]["emoticon_held_out"]["accuracy"] >= report["base"]["emoticon_held_out"]["accuracy"]
     assert report["adapted"]["emoticon_held_out"]["accuracy"] > 0.8
     assert AutoModelForSequenceClassification.from_pretrained(tmp_path / "adapted").config.num_labels == 2
     assert json.loads((tmp_path / "adapted" / "adaptation.json").read_text())["adapt_rows"] == report["adapt_rows"]
+
+
+def test_temperature_is_fitted_and_used(tiny_model):
+    folder, evaluation = tiny_model
+    model = SentimentModel(folder)
+    assert model.temperature == pytest.approx(evaluation["temperature"]) and model.temperature > 0
+    logits = model.logits(["服务很好", "太差了"])
+    expected = np.exp(logits / model.temperature)
+    expected = expected[:, 1] / expected.sum(axis=1)
+    assert np.allclose(model.positive_probability(["服务很好", "太差了"]), expected)
+
+
+def test_fit_temperature_recovers_an_overconfident_scale():
+    rng = np.random.default_rng(0)
+    true_logit = rng.normal(0, 1.5, 4000)
+    labels = (rng.random(4000) < 1 / (1 + np.exp(-true_logit))).astype(int)
+    logits = np.column_stack([np.zeros(4000), true_logit * 3.0])   # three times too confident
+    assert fit_temperature(logits, labels) == pytest.approx(3.0, rel=0.1)

