@@ -10,16 +10,17 @@ section. Arrivals per platform follow a self-exciting (Hawkes) process with an e
   (comments and reposts of it), which is the cluster representation of a Hawkes process.
 
 Texts are composed from phrase banks per frame and sentiment (``data/demo_phrases.yaml``) with platform
-noise: emoticons, hashtags, @mentions, URLs and ``//@`` repost chains. Files follow
-``docs``-level descriptions of MediaCrawler (Xiaohongshu notes/comments as CSV and JSON, Weibo
-posts/comments as CSV) and dataabc/weibo-crawler (per-user CSV with Chinese headers); see
-``firestorm.formats`` for the field lists. ``truth.yaml`` beside the exports records what was planted.
+noise: emoticons, hashtags, @mentions, URLs and ``//@`` repost chains. Files are laid out as
+MediaCrawler writes them (Xiaohongshu notes/comments as CSV and JSON, Weibo posts/comments as CSV) and as
+dataabc/weibo-crawler does (per-user CSV with Chinese headers); ``firestorm.formats`` has the field lists.
+``truth.yaml`` beside the exports records what was planted.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -632,8 +633,6 @@ def _write_weibo(case, items, users, out_dir, rng, crawl_day) -> list[dict]:
 
 def _strip_weibo_emoticons(text: str) -> str:
     """MediaCrawler strips Weibo's HTML, and with it the emoticon images that weibo-crawler keeps as [怒]."""
-    import re
-
     return re.sub(r"\[[^\[\]\s]{1,6}\]", "", text)
 
 
