@@ -198,8 +198,9 @@ def _count(record: dict, *names: str) -> int | None:
 
 
 def _time(record: dict, ctx: FileContext, *names: str) -> pd.Timestamp:
-    value = _value(record, *names)
+    # The first column with a value is both what is parsed and what a reject names.
     name = next((n for n in names if _value(record, n) is not None), names[0])
+    value = _value(record, name)
     try:
         return parse_datetime(value, ctx.timezone, ctx.crawled_at)
     except ValueError as error:

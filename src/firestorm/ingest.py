@@ -168,11 +168,23 @@ def choose_winners(keys: pd.DataFrame) -> np.ndarray:
     return winners
 
 
+def dedupe_keys(posts: pd.DataFrame, part: int = 0) -> pd.DataFrame:
+    """The columns :func:`choose_winners` ranks by, for one table (or one part of a larger one)."""
+    # Arrow-backed strings and a categorical file name keep a million keys in tens, not hundreds, of MB.
+    return pd.DataFrame({
+        "post_id": posts["post_id"].array,
+        "root_id": posts["root_id"].array,
+        "source_file": posts["source_file"].astype("category").array,
+        "complete": posts.notna().sum(axis=1).to_numpy(dtype=np.int8),
+        "crawled_at": posts["crawled_at"].array,
+        "part": part,
+        "row": np.arange(len(posts)),
+    })
+
+
 def deduplicate(posts: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     """One row per post_id (see :func:`choose_winners`). Returns (kept rows, dropped rows per source file)."""
-    keys = pd.DataFrame({"post_id": posts["post_id"].to_numpy(), "complete": posts.notna().sum(axis=1).to_numpy(),
-                         "crawled_at": posts["crawled_at"].to_numpy(), "part": 0, "row": np.arange(len(posts))})
-    winners = choose_winners(keys)
+    winners = choose_winners(dedupe_keys(posts.reset_index(drop=True)))
     dropped = posts.loc[~winners, "source_file"].value_counts()
     return posts.loc[winners].reset_index(drop=True), dropped
 
@@ -229,26 +241,20 @@ def ingest_case_to_files(case: Case, key: bytes, posts_path: str | Path, rejects
 
 def _part_keys(posts: pd.DataFrame, part: int, case: Case) -> pd.DataFrame:
     """The few columns deduplication and the case filter need, for one part."""
-    # Arrow-backed strings and a categorical file name keep a million keys in tens, not hundreds, of MB.
-    return pd.DataFrame({
-        "post_id": posts["post_id"].array,
-        "root_id": posts["root_id"].array,
-        "source_file": posts["source_file"].astype("category").array,
-        "complete": posts.notna().sum(axis=1).to_numpy(dtype=np.int8),
-        "crawled_at": posts["crawled_at"].array,
-        "part": part,
-        "row": np.arange(len(posts)),
-        "in_window": ((posts["created_at"] >= case.window_start) & (posts["created_at"] < case.window_end)).to_numpy(),
-        "own_relevant": relevant_text(posts, case.keywords, case.hashtags).to_numpy(dtype=bool),
-    })
+    return dedupe_keys(posts, part).assign(
+        in_window=((posts["created_at"] >= case.window_start) & (posts["created_at"] < case.window_end)).to_numpy(),
+        own_relevant=relevant_text(posts, case.keywords, case.hashtags).to_numpy(dtype=bool),
+    )
 
 
 def _write_in_scope(parts: list[Path], keys: pd.DataFrame, posts_path: str | Path) -> None:
     schema = pa.Schema.from_pandas(empty_frame(POSTS), preserve_index=False)
+    # Rows to keep per part, found in one pass over the keys rather than one pass per part.
+    kept = keys.loc[keys["in_scope"]].groupby("part")["row"]
+    rows_of = {part: rows.to_numpy() for part, rows in kept}
     with pq.ParquetWriter(posts_path, schema) as writer:
         for number, part in enumerate(parts):
-            mine = keys[keys["part"] == number]
-            rows = mine.loc[mine["in_scope"], "row"].to_numpy()
+            rows = rows_of.get(number, ())
             if len(rows):
                 frame = pd.read_parquet(part).iloc[rows]
                 writer.write_table(pa.Table.from_pandas(conform(frame, POSTS), schema=schema, preserve_index=False))

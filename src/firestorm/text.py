@@ -133,10 +133,14 @@ def segment_text(text: str, cutter: Segmenter | jieba.Tokenizer, stopwords: froz
     """Own text, tokens, emoticons and hashtags of one post (see :data:`TOKENS`)."""
     text = normalise_characters(own_words(text or ""))
     tokens, emoticons, hashtags, plain = [], [], [], []
+
+    def add_words(piece: str) -> None:
+        plain.append(piece)
+        tokens.extend(w for w in cutter.lcut(piece) if w.strip() and w not in stopwords)
+
     position = 0
     for match in MARKUP.finditer(text):
-        plain.append(text[position:match.start()])
-        tokens += [w for w in cutter.lcut(text[position:match.start()]) if w.strip() and w not in stopwords]
+        add_words(text[position:match.start()])
         token = markup_token(match.group())
         tokens.append(token)
         if EMOTICON.fullmatch(token):
@@ -144,8 +148,7 @@ def segment_text(text: str, cutter: Segmenter | jieba.Tokenizer, stopwords: froz
         elif token.startswith("#"):
             hashtags.append(token.strip("#"))
         position = match.end()
-    plain.append(text[position:])
-    tokens += [w for w in cutter.lcut(text[position:]) if w.strip() and w not in stopwords]
+    add_words(text[position:])
     # Markup becomes a space: jieba never joins words across whitespace, so lcut(own_text) gives these words.
     own_text = re.sub(r"\s+", " ", " ".join(plain)).strip()
     return {"own_text": own_text, "tokens": tokens, "emoticons": emoticons, "hashtags": hashtags}
