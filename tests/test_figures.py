@@ -39,3 +39,25 @@ def test_unanswered_figure(tmp_path, repo):
         warnings.simplefilter("error")
         figures.unanswered_figure(unanswered_curve(timing), timing, tmp_path / "unanswered.png")
     assert (tmp_path / "unanswered.png").exists()
+
+
+def test_engagement_and_hawkes_figures(tmp_path, repo):
+    import numpy as np
+
+    from firestorm.spread import daily_volume, fit_hawkes, hourly_counts
+
+    case = load_case(repo / "config/cases/miaoya_camera.yaml")
+    rng = np.random.default_rng(0)
+    times = case.window_start + pd.to_timedelta(np.sort(rng.uniform(0, 200, 3000)), unit="h")
+    posts = pd.DataFrame({"post_id": [f"p{i}" for i in range(len(times))], "created_at": times,
+                          "platform": rng.choice(["weibo", "xiaohongshu"], len(times)),
+                          "kind": rng.choice(["post", "comment"], len(times)),
+                          "likes": 3, "comments": 1, "shares": 0})
+    fit = fit_hawkes(posts["created_at"], case.window_start, case.window_end, case.window_start + pd.Timedelta(hours=50))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figures.engagement_figure(daily_volume(posts, case.timezone), case, tmp_path / "engagement.png")
+        figures.hawkes_figure(hourly_counts(posts, case.window_start, case.window_end)["items"], fit, case,
+                              tmp_path / "hawkes.png")
+    for name in ("engagement", "hawkes"):
+        assert (tmp_path / f"{name}.png").exists() and (tmp_path / f"{name}.svg").exists()

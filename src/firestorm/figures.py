@@ -208,3 +208,68 @@ def unanswered_figure(curve, timing, png_path) -> None:
     ax.legend(loc="upper right")
     ax.set_title("公司回应速度 time to company response (Kaplan–Meier)")
     save(fig, png_path)
+
+
+KIND_STYLES = {"post": "-", "comment": "--", "repost": ":"}
+
+
+def engagement_figure(daily_volume, case, png_path) -> None:
+    """Items per day by platform and kind, and engagement-weighted volume (likes + comments + shares) per day."""
+    apply_style()
+    fig, (ax_items, ax_engagement) = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True)
+    for (platform, kind), rows in daily_volume.groupby(["platform", "kind"]):
+        label = f"{PLATFORM_NAMES.get(platform, platform)} · {kind}"
+        ax_items.plot(rows["day"], rows["items"], KIND_STYLES.get(kind, "-"), marker="o", markersize=3,
+                      color=PLATFORM_COLOURS.get(platform), label=label)
+    for platform, rows in daily_volume.groupby("platform"):
+        per_day = rows.groupby("day")["engagement"].sum()
+        ax_engagement.plot(per_day.index, per_day.to_numpy(), marker="o", markersize=3,
+                           color=PLATFORM_COLOURS.get(platform), label=PLATFORM_NAMES.get(platform, platform))
+    for ax in (ax_items, ax_engagement):
+        ax.set_yscale("symlog", linthresh=1)
+        ax.set_ylim(bottom=0)
+        mark_events(ax, case.timeline, case.timezone, label=ax is ax_items)
+    ax_items.set_ylabel("条/天 items per day (log)")
+    ax_engagement.set_ylabel("互动量/天 engagement per day\n(likes+comments+shares, log)")
+    ax_engagement.set_xlabel(f"日期 day ({case.timezone})")
+    ax_items.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    ax_engagement.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    ax_items.set_title(f"{case.title}：每日讨论量与互动量 daily items and engagement")
+    ax_engagement.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+    save(fig, png_path)
+
+
+def hawkes_figure(observed_hourly, fit, case, png_path) -> None:
+    """Observed items per hour against the fitted Hawkes model, and the time-rescaling QQ plot."""
+    import numpy as np
+
+    apply_style()
+    fig, (ax_fit, ax_qq) = plt.subplots(1, 2, figsize=(12, 4.5), width_ratios=[2.2, 1])
+    x = local_index(observed_hourly.index, case.timezone)
+    ax_fit.plot(x, observed_hourly.to_numpy(), color="#7f8c8d", linewidth=0.8, label="观测 observed")
+    expected = fit.expected_per_hour.reindex(observed_hourly.index)
+    ax_fit.plot(x, expected.to_numpy(), color="#c0392b", linewidth=1.6, label="霍克斯模型 fitted Hawkes (expected)")
+    mark_events(ax_fit, case.timeline, case.timezone)
+    ax_fit.set_yscale("symlog", linthresh=1)
+    ax_fit.set_ylim(bottom=0)
+    ax_fit.set_ylabel("条/小时 items per hour (log)")
+    ax_fit.set_xlabel(f"时间 time ({case.timezone})")
+    ax_fit.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+    ax_fit.legend(loc="upper left", bbox_to_anchor=(0.0, -0.18), ncols=2, fontsize=8)
+    low, high = fit.ci95.get("branching_ratio", [float("nan")] * 2)
+    ax_fit.set_title(f"{case.title}：自激过程 self-excitation, branching ratio n = {fit.branching_ratio:.2f} "
+                     f"[{low:.2f}, {high:.2f}]", fontsize=10)
+
+    gaps = np.sort(fit.rescaled_gaps)
+    if len(gaps):
+        probabilities = (np.arange(1, len(gaps) + 1) - 0.5) / len(gaps)
+        theoretical = -np.log1p(-probabilities)
+        step = max(1, len(gaps) // 2000)   # a readable, light SVG: at most ~2,000 points
+        ax_qq.plot(theoretical[::step], gaps[::step], ".", markersize=2.5, color="#2c3e50")
+        top = float(max(theoretical[-1], gaps[-1]))
+        ax_qq.plot([0, top], [0, top], color="#c0392b", linewidth=1, label="y = x (model fits)")
+    ax_qq.set_xlabel("Exp(1) 理论分位数 theoretical quantile")
+    ax_qq.set_ylabel("重标度间隔 rescaled gap")
+    ax_qq.set_title(f"时间重标度 QQ (KS D = {fit.ks_statistic:.3f}, p = {fit.ks_pvalue:.2g})", fontsize=10)
+    ax_qq.legend(loc="upper left", fontsize=8)
+    save(fig, png_path)

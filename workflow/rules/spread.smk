@@ -1,6 +1,7 @@
 """Spread: volume, onset, peak, half-life and sentiment over time per case.
 INPUT: results/<case>/posts.parquet, results/<case>/sentiment.parquet.
-OUTPUT: results/<case>/spread.json, hourly_volume.csv, daily_sentiment.csv, figures/{volume,sentiment}.{png,svg}.
+OUTPUT: results/<case>/spread.json (onset, peak, half-life, Hawkes fit), hourly_volume.csv, daily_volume.csv,
+        daily_sentiment.csv, figures/{volume,engagement,hawkes,sentiment}.{png,svg}.
 """
 
 
@@ -11,6 +12,12 @@ rule spread:
     output:
         summary="results/{case}/spread.json",
         hourly="results/{case}/hourly_volume.csv",
+        daily_volume=report(
+            "results/{case}/daily_volume.csv",
+            caption="../report/daily_volume.rst",
+            category="{case}",
+            labels={"case": "{case}", "table": "daily volume and engagement"},
+        ),
         daily=report(
             "results/{case}/daily_sentiment.csv",
             caption="../report/daily_sentiment.rst",
@@ -24,6 +31,20 @@ rule spread:
             labels={"case": "{case}", "figure": "volume"},
         ),
         volume_svg="results/{case}/figures/volume.svg",
+        engagement=report(
+            "results/{case}/figures/engagement.png",
+            caption="../report/engagement.rst",
+            category="{case}",
+            labels={"case": "{case}", "figure": "daily volume and engagement"},
+        ),
+        engagement_svg="results/{case}/figures/engagement.svg",
+        hawkes=report(
+            "results/{case}/figures/hawkes.png",
+            caption="../report/hawkes.rst",
+            category="{case}",
+            labels={"case": "{case}", "figure": "self-excitation (Hawkes)"},
+        ),
+        hawkes_svg="results/{case}/figures/hawkes.svg",
         sentiment=report(
             "results/{case}/figures/sentiment.png",
             caption="../report/sentiment.rst",

@@ -7,20 +7,25 @@ import pandas as pd
 
 from firestorm import figures
 from firestorm.config import load_case
-from firestorm.spread import daily_sentiment, hourly_counts, summarise_spread
+from firestorm.spread import analyse_spread, daily_sentiment, daily_volume, hourly_counts
 
 sys.stderr = open(snakemake.log[0], "w")
 
 case = load_case(snakemake.params.case_file)
 posts = pd.read_parquet(snakemake.input.posts)
 sentiment = pd.read_parquet(snakemake.input.sentiment)
-summary = summarise_spread(posts, case, bootstrap=snakemake.params.bootstrap, seed=snakemake.params.seed)
+summary, hawkes = analyse_spread(posts, case, bootstrap=snakemake.params.bootstrap, seed=snakemake.params.seed)
 with open(snakemake.output.summary, "w", encoding="utf-8") as handle:
     json.dump(summary, handle, indent=2, ensure_ascii=False)
 hourly = hourly_counts(posts, case.window_start, case.window_end, by=["platform", "kind"])
 hourly.to_csv(snakemake.output.hourly)
-daily = daily_sentiment(posts, sentiment, case.timezone)
-daily.to_csv(snakemake.output.daily, index=False)
+daily = daily_volume(posts, case.timezone)
+daily.to_csv(snakemake.output.daily_volume, index=False)
+daily_feelings = daily_sentiment(posts, sentiment, case.timezone)
+daily_feelings.to_csv(snakemake.output.daily, index=False)
 figures.volume_figure(hourly_counts(posts, case.window_start, case.window_end, by=["platform"]), case,
                       snakemake.output.volume)
-figures.sentiment_figure(daily, case, snakemake.output.sentiment)
+figures.engagement_figure(daily, case, snakemake.output.engagement)
+figures.hawkes_figure(hourly_counts(posts, case.window_start, case.window_end)["items"], hawkes, case,
+                      snakemake.output.hawkes)
+figures.sentiment_figure(daily_feelings, case, snakemake.output.sentiment)
