@@ -19,6 +19,7 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/text.smk"
 include: "workflow/rules/sentiment.smk"
 include: "workflow/rules/spread.smk"
+include: "workflow/rules/discourse.smk"
 include: "workflow/rules/response.smk"
 
 
@@ -31,6 +32,8 @@ rule all:
         expand("results/{case}/spread.json", case=CASES),
         expand("results/{case}/figures/volume.png", case=CASES),
         expand("results/{case}/figures/sentiment.png", case=CASES),
+        expand("results/{case}/discourse/frames_by_phase.csv", case=CASES),
+        "results/comparison/distinctive_words_cases.csv",
         "results/comparison/response_timing.csv",
         "results/comparison/summary.md",
         "results/comparison/figures/aligned.png",

@@ -45,6 +45,8 @@ class Case:
     response_time: pd.Timestamp | None
     official_accounts: tuple[str, ...] = ()
     lexicon_words: tuple[str, ...] = ()
+    frame_terms: dict = field(default_factory=dict)      # extra frame terms of this case: {frame: [terms]}
+    phase_events: tuple[str, ...] = ()                   # timeline kinds that start a discourse phase
     company: str = ""
     demo: dict = field(default_factory=dict)
     source_path: str = ""
@@ -133,6 +135,11 @@ def load_case(path: str | Path) -> Case:
         raise ConfigError(
             f"{path}: key 'official_response.responded': is false but the timeline has an official_response event"
         )
+    discourse = document.get("discourse", {})
+    phase_events = tuple(discourse.get("phase_events", sorted({event.kind for event in timeline})))
+    unknown = [kind for kind in phase_events if not any(event.kind == kind for event in timeline)]
+    if unknown:
+        raise ConfigError(f"{path}: key 'discourse.phase_events': no timeline event of kind {unknown[0]!r}")
     if document["name"] != path.stem:
         raise ConfigError(f"{path}: key 'name': {document['name']!r} must equal the file name {path.stem!r}")
     return Case(
@@ -149,6 +156,8 @@ def load_case(path: str | Path) -> Case:
         response_time=response_time,
         official_accounts=tuple(document.get("official_accounts", [])),
         lexicon_words=tuple(document.get("lexicon", {}).get("words", [])),
+        frame_terms={k: tuple(v) for k, v in document.get("discourse", {}).get("frames", {}).items()},
+        phase_events=phase_events,
         company=document.get("company", ""),
         demo=document.get("demo", {}),
         source_path=str(path),

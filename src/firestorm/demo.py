@@ -238,8 +238,13 @@ def sentiment_probabilities(case: Case, times: pd.Series, onset: pd.Timestamp) -
     return np.column_stack([neg, 1 - neg - pos, pos])
 
 
-def compose_text(rng, phrases, platform, frame, sentiment, brand, product, hashtags, mention, is_comment):
-    """One post or comment: a frame sentence, a sentiment sentence and platform markup."""
+def compose_text(rng, phrases, platform, frame, sentiment, brand, product, hashtags, mention, is_comment,
+                 keywords=()):
+    """One post or comment: a frame sentence, a sentiment sentence and platform markup.
+
+    An on-topic post always matches the case's search: where its words hold none of ``keywords`` it gets a
+    case hashtag (a keyword search returns only matching posts; comments come with the post they answer).
+    """
     pick = lambda options: options[int(rng.integers(len(options)))]  # noqa: E731
     parts = []
     if frame == "off_topic":
@@ -250,7 +255,8 @@ def compose_text(rng, phrases, platform, frame, sentiment, brand, product, hasht
     text = "，".join(parts)
     if rng.random() < 0.6:
         text += pick(phrases["emoticons"][platform][sentiment])
-    if not is_comment and frame != "off_topic" and hashtags and rng.random() < 0.5:
+    unmatched = not any(keyword.lower() in text.lower() for keyword in keywords)
+    if not is_comment and frame != "off_topic" and hashtags and (rng.random() < 0.5 or unmatched):
         tag = pick(hashtags)
         text += f" #{tag}[话题]#" if platform == "xiaohongshu" else f" #{tag}#"
     if mention is not None and rng.random() < 0.15:
@@ -349,7 +355,7 @@ def _dress_items(rng, case, arrivals, users, phrases, boundaries, onset) -> pd.D
         mention = nicknames[int(rng.integers(len(users)))]
         text = compose_text(
             rng, phrases, platform, frames[i], sentiments[i], demo["brand"], demo["product"],
-            list(case.hashtags), mention, is_comment[i],
+            list(case.hashtags), mention, is_comment[i], case.keywords,
         )
         if kinds[i] == "repost":
             # Weibo repost: the reposter's words, then the chain of what was reposted.

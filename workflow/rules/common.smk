@@ -60,6 +60,11 @@ def model_eval_file():
     return files + ([f"{ADAPTED_MODEL_DIR}/adaptation.json"] if adaptation_enabled() else [])
 
 
+def teacher_labels_input(wildcards):
+    path = config["sentiment"].get("train", {}).get("distil_from", "")
+    return [path, str(Path(path).with_suffix(".json"))] if path else []
+
+
 def base_model_input(wildcards):
     return [f"{DEFAULT_MODEL_DIR}/config.json"] if model_is_built_here() else []
 

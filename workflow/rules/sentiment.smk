@@ -6,6 +6,9 @@ OUTPUT: results/<case>/sentiment.parquet, results/models/sentiment/eval.json, ..
 
 
 rule train_sentiment_model:
+    input:
+        # Teacher probabilities to distil (committed; rebuilt by `make teacher`), when configured.
+        teacher=teacher_labels_input,
     output:
         config=f"{DEFAULT_MODEL_DIR}/config.json",
         weights=f"{DEFAULT_MODEL_DIR}/model.safetensors",
