@@ -43,3 +43,83 @@ def test_summary_states_the_contrast_with_numbers(timing):
     text = "\n".join(summary_lines(timing))
     assert "responded 24.0 h after onset" in text
     assert "no public response" in text and "right-censored" in text
+
+
+# ------------------------------------------------------------------------------- on a generated corpus
+def oracle_sentiment(posts):
+    """The planted sentiment of each demo item, read back from its sentiment sentence: tests the estimators
+    without the classifier's errors (the model's own effect on the result is reported by the pipeline)."""
+    from firestorm.demo import load_phrases
+
+    sentences = load_phrases()["sentiments"]
+    labels = []
+    for text in posts["text"].fillna(""):
+        own = text.split("//@")[0]
+        found = [label for label, options in sentences.items() if any(option in own for option in options)]
+        labels.append(found[0] if found else "neutral")
+    return pd.DataFrame({"post_id": posts["post_id"], "label": labels})
+
+
+@pytest.fixture(scope="module")
+def demo_study(demo_corpus, key, repo):
+    from firestorm.discourse import load_frames
+    from firestorm.ingest import ingest_case
+    from firestorm.response import detect_response
+    from firestorm.spread import summarise_spread
+
+    cases, spreads, posts, sentiment, detected, truths = [], [], {}, {}, [], {}
+    for name, (case, _, truth) in demo_corpus.items():
+        frame = ingest_case(case, key)[0]
+        cases.append(case)
+        spreads.append(summarise_spread(frame, case, bootstrap=10))
+        posts[name], sentiment[name], truths[name] = frame, oracle_sentiment(frame), truth
+        detected.append(detect_response(frame, case, load_frames(repo / "data/lexicon/frames.yaml", case)["response"]))
+    return timing_table(cases, spreads, detected), posts, sentiment, truths
+
+
+def test_response_is_found_in_the_data_and_agrees_with_the_timeline(demo_study):
+    timing, posts, _, truths = demo_study
+    miaoya = timing.set_index("case").loc["miaoya_camera"]
+    assert miaoya["response_check"] == "timeline and data agree"
+    assert abs(miaoya["detected_minus_timeline_h"]) <= 1
+    assert miaoya["onset_to_response_h"] == pytest.approx(truths["miaoya_camera"]["onset_to_response_hours"], abs=1)
+    xhs = timing.set_index("case").loc["xhs_trik_ai"]
+    assert not xhs["responded"] and pd.isna(xhs["response_detected"]) and pd.isna(xhs["onset_to_response_h"])
+    # The official promotion before the trigger is not mistaken for a response.
+    assert posts["miaoya_camera"]["is_official"].sum() >= 2
+
+
+def test_interrupted_time_series_recovers_the_planted_response_effect(demo_study, demo_corpus):
+    from firestorm.response import response_effects
+
+    timing, posts, sentiment, truths = demo_study
+    effects, _ = response_effects(timing, posts, sentiment)
+    rows = effects.set_index(["case", "measure"])
+    planted_drop = truths["miaoya_camera"]["negative_share"]["after_response"] - truths["miaoya_camera"]["negative_share"]["after"]
+    negative = rows.loc[("miaoya_camera", "level change, share points")]
+    assert negative["estimate"] < 0 and negative["ci95_low"] <= planted_drop <= negative["ci95_high"]
+    volume = rows.loc[("miaoya_camera", "level change, rate ratio")]
+    planted_factor = demo_corpus["miaoya_camera"][0].demo["response_volume_factor"]
+    assert volume["ci95_low"] <= planted_factor <= volume["ci95_high"]
+    # The silent case is compared at the matched time, labelled as a counterfactual, and shows no jump.
+    placebo = rows.loc[("xhs_trik_ai", "level change, share points")]
+    assert "counterfactual" in placebo["interruption_kind"]
+    assert placebo["ci95_low"] <= 0 <= placebo["ci95_high"]
+
+
+def test_glm_recovers_known_coefficients():
+    import numpy as np
+
+    from firestorm.response import fit_glm, its_design
+
+    rng = np.random.default_rng(1)
+    hours = np.arange(-48, 48) + 0.5
+    X = its_design(hours, 0.0)
+    truth = np.array([3.0, -0.02, -0.7, 0.01])
+    y = rng.poisson(np.exp(X @ truth))
+    fit = fit_glm(X, y, "poisson")
+    assert np.all(np.abs(fit["coefficients"] - truth) < 3 * fit["standard_errors"])
+    trials = np.full(len(hours), 200)
+    p = 1 / (1 + np.exp(-(X @ np.array([0.5, 0.0, -1.0, 0.0]))))
+    fit = fit_glm(X, rng.binomial(trials, p), "binomial", trials)
+    assert fit["coefficients"][2] == pytest.approx(-1.0, abs=0.25)

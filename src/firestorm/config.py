@@ -43,7 +43,7 @@ class Case:
     timeline: tuple[TimelineEvent, ...]
     responded: bool
     response_time: pd.Timestamp | None
-    official_accounts: tuple[str, ...] = ()
+    official_accounts: tuple[dict, ...] = ()      # {platform, user_id?, nickname?}
     lexicon_words: tuple[str, ...] = ()
     frame_terms: dict = field(default_factory=dict)      # extra frame terms of this case: {frame: [terms]}
     phase_events: tuple[str, ...] = ()                   # timeline kinds that start a discourse phase

@@ -291,8 +291,11 @@ def generate_items(case: Case, scale: float = 1.0) -> tuple[pd.DataFrame, pd.Dat
         platform_users.append(users)
 
     items_by_platform = []
-    for arrivals, users in zip(platforms_items, platform_users):
-        items_by_platform.append(_dress_items(rng, case, arrivals, users, phrases, boundaries, onset))
+    official_rng = np.random.default_rng(demo["seed"] + 2)   # the main stream stays as it was
+    for number, (arrivals, users) in enumerate(zip(platforms_items, platform_users)):
+        dressed = _dress_items(rng, case, arrivals, users, phrases, boundaries, onset)
+        dressed, platform_users[number] = _add_official_posts(official_rng, case, dressed, users, phrases)
+        items_by_platform.append(dressed)
     items = pd.concat(items_by_platform, ignore_index=True)
     users = pd.concat(platform_users, ignore_index=True)
     lam = expected_intensity(mu_total, params.branching_ratio, params.kernel_mean_minutes)
@@ -386,6 +389,42 @@ def _dress_items(rng, case, arrivals, users, phrases, boundaries, onset) -> pd.D
             "shares": np.floor(likes * rng.random(n) * 0.2).astype(np.int64),
         }
     )
+
+
+def _add_official_posts(rng, case, items, users, phrases):
+    """Posts by the case's official accounts on this platform: a promotion three days before the trigger and,
+    if the company responded, its statement five minutes after the response time."""
+    platform = items["platform"].iat[0]
+    accounts = [a for a in case.official_accounts if a["platform"] == platform]
+    if not accounts:
+        return items, users
+    demo, trigger = case.demo, case.first_event_time("trigger")
+    rows, new_users = [], []
+    for account in accounts:
+        user_index = len(users) + len(new_users)
+        new_users.append({"user_id": account.get("user_id") or str(rng.integers(1_000_000_000, 7_999_999_999)),
+                          "nickname": account.get("nickname") or f"{demo['brand']}官方", "gender": "f",
+                          "ip_location": "北京", "platform": platform})
+        posts = [(trigger - pd.Timedelta(days=3), "promotion", "none", "positive")]
+        if case.responded:
+            posts.append((case.response_time + pd.Timedelta(minutes=5), "response", "response", "neutral"))
+        for time, template, frame, sentiment in posts:
+            if not case.window_start <= time < case.window_end:
+                continue
+            seconds = int(time.timestamp())
+            index = len(items) + len(rows)
+            likes = int(rng.integers(500, 5000))
+            rows.append({
+                "item_id": weibo_mid(rng, seconds) if platform == "weibo" else xhs_id(rng, seconds),
+                "platform": platform, "kind": "post", "created_at": time.floor("s"), "parent": -1, "root": index,
+                "user": user_index, "text": phrases["official"][template].format(brand=demo["brand"],
+                                                                                 product=demo["product"]),
+                "frame": frame, "sentiment": sentiment, "off_topic": False, "likes": likes, "children": 0,
+                "collects": likes // 10, "shares": likes // 5,
+            })
+    items = pd.concat([items, pd.DataFrame(rows)], ignore_index=True)
+    items["created_at"] = pd.to_datetime(items["created_at"], utc=True)
+    return items, pd.concat([users, pd.DataFrame(new_users)], ignore_index=True)
 
 
 # ---------------------------------------------------------------------------------------------- writing

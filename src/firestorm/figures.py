@@ -359,3 +359,44 @@ def phase_names(phases, timezone: str) -> dict:
         label = name.replace("before_", "before ").replace("_", " ")
         names[name] = f"{label} (from {start.tz_convert(timezone):%m-%d %H:%M})"
     return names
+
+
+def its_figure(fits: dict, titles: dict, png_path, min_items: int = 10) -> None:
+    """Interrupted time series per case: hourly volume and negative share with the fitted segmented model."""
+    apply_style()
+    cases = list(fits)
+    fig, axes = plt.subplots(2, max(len(cases), 1), figsize=(5.5 * max(len(cases), 1), 6.5), squeeze=False,
+                             sharex="col")
+    for column, case in enumerate(cases):
+        fit = fits[case]
+        series = fit["series"]
+        x = series["hours_from_interruption"]
+        counterfactual = not fit["interruption_kind"].startswith("company")
+        ax_volume, ax_share = axes[0, column], axes[1, column]
+        ax_volume.plot(x, series["items"], color="#7f8c8d", linewidth=0.9, label="观测 observed")
+        ax_volume.plot(x, series["fitted_items"], color="#c0392b", linewidth=1.6, label="分段模型 segmented fit")
+        enough = series["scored"] >= min_items
+        share = (series["negative"] / series["scored"]).where(enough)
+        ax_share.plot(x, share, ".", color="#7f8c8d", markersize=4, label=f"观测 observed (≥{min_items} items/h)")
+        ax_share.plot(x, series["fitted_negative_share"], color="#c0392b", linewidth=1.6, label="分段模型 segmented fit")
+        for ax in (ax_volume, ax_share):
+            ax.axvline(0, color="#27ae60" if not counterfactual else "#8e44ad", linewidth=1.5,
+                       linestyle="-." if counterfactual else "-",
+                       label="匹配时间 matched time (no response)" if counterfactual else "官方回应 response")
+        rate = fit["volume"]["level_change_rate_ratio"]
+        points = fit["negative_share"]["level_change_share_points"]
+        ax_volume.set_title(f"{titles.get(case, case)}\nvolume ×{rate['estimate']:.2f} "
+                            f"[{rate['ci95'][0]:.2f}, {rate['ci95'][1]:.2f}]", fontsize=10)
+        ax_share.set_title(f"negative share {100 * points['estimate']:+.1f} pts "
+                           f"[{100 * points['ci95'][0]:+.1f}, {100 * points['ci95'][1]:+.1f}]", fontsize=10)
+        ax_volume.set_yscale("symlog", linthresh=1)
+        ax_volume.set_ylim(bottom=0)
+        ax_share.set_ylim(0, 1)
+        ax_share.set_xlabel("距回应（或匹配时间）的小时数 hours from response / matched time")
+        ax_volume.legend(loc="upper right", fontsize=7)
+        ax_share.legend(loc="lower left", fontsize=7)
+    axes[0, 0].set_ylabel("条/小时 items per hour (log)")
+    axes[1, 0].set_ylabel("负面占比 negative share")
+    fig.suptitle("中断时间序列 interrupted time series around the response", fontsize=11)
+    fig.tight_layout()
+    save(fig, png_path)

@@ -123,7 +123,8 @@ def iter_file_chunks(path: str | Path, fmt: str | None, timezone: str, key: byte
 
 
 def _chunk(kept, rejects, rows_in, source, fmt) -> FileIngest:
-    posts = conform(pd.DataFrame(kept), POSTS) if kept else empty_frame(POSTS)
+    # Whether an author is an official account is decided once the case is known (_write_in_scope).
+    posts = conform(pd.DataFrame(kept).assign(is_official=pd.NA), POSTS) if kept else empty_frame(POSTS)
     rejected = pd.DataFrame(rejects, columns=list(REJECTS)).astype(REJECTS) if rejects else empty_frame(REJECTS)
     return FileIngest(posts, rejected, rows_in, source, fmt)
 
@@ -227,7 +228,7 @@ def ingest_case_to_files(case: Case, key: bytes, posts_path: str | Path, rejects
         relevant_roots = set(keys.loc[keys["winner"] & keys["own_relevant"], "post_id"])
         keys["relevant"] = keys["own_relevant"] | keys["root_id"].isin(relevant_roots)
         keys["in_scope"] = keys["winner"] & keys["in_window"] & keys["relevant"]
-        _write_in_scope(parts, keys, posts_path)
+        _write_in_scope(parts, keys, posts_path, official_authors(case, key))
 
     for source, counts in files.items():
         mine = keys["source_file"] == source
@@ -247,7 +248,20 @@ def _part_keys(posts: pd.DataFrame, part: int, case: Case) -> pd.DataFrame:
     )
 
 
-def _write_in_scope(parts: list[Path], keys: pd.DataFrame, posts_path: str | Path) -> None:
+def official_authors(case: Case, key: bytes) -> set[str]:
+    """Pseudonyms the case's official accounts get: by id and by nickname, as the exports pseudonymise
+    whichever of the two they carry (see ``formats._author``)."""
+    found = set()
+    for account in case.official_accounts:
+        platform = account["platform"]
+        if account.get("user_id"):
+            found.add(pseudonym(key, platform, str(account["user_id"]).strip()))
+        if account.get("nickname"):
+            found.add(pseudonym(key, f"{platform}:nick", str(account["nickname"]).strip()))
+    return found
+
+
+def _write_in_scope(parts: list[Path], keys: pd.DataFrame, posts_path: str | Path, official: set[str]) -> None:
     schema = pa.Schema.from_pandas(empty_frame(POSTS), preserve_index=False)
     # Rows to keep per part, found in one pass over the keys rather than one pass per part.
     kept = keys.loc[keys["in_scope"]].groupby("part")["row"]
@@ -257,6 +271,7 @@ def _write_in_scope(parts: list[Path], keys: pd.DataFrame, posts_path: str | Pat
             rows = rows_of.get(number, ())
             if len(rows):
                 frame = pd.read_parquet(part).iloc[rows]
+                frame = frame.assign(is_official=frame["author"].isin(official))
                 writer.write_table(pa.Table.from_pandas(conform(frame, POSTS), schema=schema, preserve_index=False))
         if not parts:
             writer.write_table(pa.Table.from_pandas(empty_frame(POSTS), schema=schema, preserve_index=False))

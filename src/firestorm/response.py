@@ -7,6 +7,8 @@ Kaplan–Meier-style curve of the share of cases without a response against hour
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -14,6 +16,7 @@ from firestorm.config import Case
 
 TIMING_COLUMNS = [
     "case", "title", "company", "trigger", "onset", "peak", "response", "responded", "censored_at",
+    "response_detected", "detected_minus_timeline_h", "response_check",
     "trigger_to_onset_h", "onset_to_peak_h", "onset_to_response_h", "peak_to_response_h",
     "onset_to_censoring_h",
 ]
@@ -25,8 +28,37 @@ def _hours(later, earlier) -> float:
     return (pd.Timestamp(later) - pd.Timestamp(earlier)).total_seconds() / 3600
 
 
-def timing_row(case: Case, spread: dict) -> dict:
-    """One case's response timing from its timeline and its spread summary (``spread.json``)."""
+def detect_response(posts: pd.DataFrame, case: Case, response_terms: tuple[str, ...]) -> pd.Timestamp | None:
+    """The first post by an official account (``posts.is_official``) after the trigger whose words use a
+    response term (道歉, 声明 …), else None. Promotions and routine posts by the account do not count."""
+    if "is_official" not in posts or not len(response_terms):
+        return None
+    trigger = case.first_event_time("trigger")
+    official = posts[posts["is_official"].fillna(False).astype(bool) & (posts["created_at"] >= trigger)]
+    pattern = "|".join(re.escape(term.lower()) for term in response_terms)
+    answering = official[official["text"].fillna("").str.lower().str.contains(pattern, regex=True)]
+    return answering["created_at"].min() if len(answering) else None
+
+
+RECONCILE_TOLERANCE_H = 6.0
+
+
+def response_check(case: Case, detected: pd.Timestamp | None) -> str:
+    """How the timeline's response and the one found in the data relate, in words for the table."""
+    if case.responded and detected is not None:
+        gap = _hours(detected, case.response_time)
+        return ("timeline and data agree" if abs(gap) <= RECONCILE_TOLERANCE_H
+                else f"data differ from the timeline by {gap:+.1f} h: check official_response.time")
+    if case.responded:
+        return "timeline only (no official post with response terms in the data)"
+    if detected is not None:
+        return f"data show an official response at {detected:%Y-%m-%d %H:%M} UTC but the case says none: check"
+    return "no response in timeline or data"
+
+
+def timing_row(case: Case, spread: dict, detected: pd.Timestamp | None = None) -> dict:
+    """One case's response timing from its timeline and its spread summary (``spread.json``); ``detected``
+    is the response found in the data (:func:`detect_response`), shown beside the timeline's."""
     trigger = case.first_event_time("trigger")
     onset = pd.Timestamp(spread["onset"]["time"]) if spread["onset"]["time"] else None
     peak = pd.Timestamp(spread["peak"]["time"]) if spread["peak"]["time"] else None
@@ -42,6 +74,9 @@ def timing_row(case: Case, spread: dict) -> dict:
         "response": response,
         "responded": case.responded,
         "censored_at": censored_at,
+        "response_detected": detected,
+        "detected_minus_timeline_h": _hours(detected, response),
+        "response_check": response_check(case, detected),
         "trigger_to_onset_h": _hours(onset, trigger),
         "onset_to_peak_h": _hours(peak, onset),
         "onset_to_response_h": _hours(response, onset),
@@ -50,9 +85,10 @@ def timing_row(case: Case, spread: dict) -> dict:
     }
 
 
-def timing_table(cases: list[Case], spreads: list[dict]) -> pd.DataFrame:
+def timing_table(cases: list[Case], spreads: list[dict], detected: list | None = None) -> pd.DataFrame:
     """Response timing of every case; latencies in hours, NaN where censored."""
-    return pd.DataFrame([timing_row(c, s) for c, s in zip(cases, spreads)], columns=TIMING_COLUMNS)
+    detected = detected or [None] * len(cases)
+    return pd.DataFrame([timing_row(c, s, d) for c, s, d in zip(cases, spreads, detected)], columns=TIMING_COLUMNS)
 
 
 def unanswered_curve(timing: pd.DataFrame) -> pd.DataFrame:
@@ -107,3 +143,201 @@ def aligned_series(posts: pd.DataFrame, sentiment: pd.DataFrame, case_name: str,
     grouped["negative_share"] = grouped["negative"] / grouped["items"]
     grouped.insert(0, "case", case_name)
     return grouped
+
+
+# ------------------------------------------------------------------------------- interrupted time series
+def fit_glm(X: np.ndarray, y: np.ndarray, family: str, trials: np.ndarray | None = None,
+            max_iterations: int = 100) -> dict:
+    """Poisson (log link) or binomial (logit link) GLM by iteratively reweighted least squares.
+
+    Standard errors are quasi-likelihood: the model covariance scaled by the Pearson dispersion when it
+    exceeds 1 (hourly social-media counts are overdispersed). Returns coefficients, standard errors,
+    the dispersion and the fitted means.
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    trials = np.ones_like(y) if trials is None else np.asarray(trials, dtype=float)
+    if family == "poisson":
+        beta = np.zeros(X.shape[1])
+        beta[0] = np.log(max(y.mean(), 1e-3))
+    elif family == "binomial":
+        beta = np.zeros(X.shape[1])
+        share = np.clip(y.sum() / trials.sum(), 1e-3, 1 - 1e-3)
+        beta[0] = np.log(share / (1 - share))
+    else:
+        raise ValueError(f"unknown family {family!r}")
+    for _ in range(max_iterations):
+        eta = X @ beta
+        if family == "poisson":
+            mean = np.exp(np.clip(eta, -30, 30))
+            weight = mean
+            working = eta + (y - mean) / mean
+        else:
+            p = 1 / (1 + np.exp(-np.clip(eta, -30, 30)))
+            mean = trials * p
+            weight = np.maximum(trials * p * (1 - p), 1e-12)
+            working = eta + (y - mean) / weight
+        XtW = X.T * weight
+        updated = np.linalg.solve(XtW @ X, XtW @ working)
+        converged = np.max(np.abs(updated - beta)) < 1e-9
+        beta = updated
+        if converged:
+            break
+    eta = X @ beta
+    if family == "poisson":
+        mean = np.exp(eta)
+        variance = mean
+        weight = mean
+    else:
+        p = 1 / (1 + np.exp(-eta))
+        mean = trials * p
+        variance = np.maximum(trials * p * (1 - p), 1e-12)
+        weight = variance
+    dof = max(len(y) - X.shape[1], 1)
+    dispersion = max(float(np.sum((y - mean) ** 2 / np.maximum(variance, 1e-12)) / dof), 1.0)
+    covariance = np.linalg.inv((X.T * weight) @ X) * dispersion
+    return {"coefficients": beta, "standard_errors": np.sqrt(np.diag(covariance)), "covariance": covariance,
+            "dispersion": dispersion, "fitted": mean}
+
+
+def its_design(hours: np.ndarray, interruption: float) -> np.ndarray:
+    """Segmented-regression design: intercept, time, step at the interruption, time since it (0 before)."""
+    after = (hours >= interruption).astype(float)
+    return np.column_stack([np.ones_like(hours), hours - interruption, after, (hours - interruption) * after])
+
+
+def interrupted_time_series(posts: pd.DataFrame, sentiment: pd.DataFrame, interruption: pd.Timestamp,
+                            start: pd.Timestamp, end: pd.Timestamp, z: float = 1.96) -> dict:
+    """Level and slope change of hourly volume and of the negative share at ``interruption``.
+
+    Volume: quasi-Poisson GLM of items per hour, ``log mu = b0 + b1 t + b2 after + b3 t_after`` (t in hours
+    from the interruption); ``exp(b2)`` is the immediate rate ratio, ``exp(b3)`` the change in the hourly
+    growth factor. Negative share: quasi-binomial GLM of negative items among scored items per hour, same
+    terms on the logit scale; the level change is also given as a share difference at the interruption
+    (fitted just after minus the pre-trend extrapolated). Intervals: Wald, 95 %; the share difference by
+    the delta method. ``start``/``end`` bound the hours used (choose them after the peak, where the
+    pre-period is a decay, not the rise).
+    """
+    merged = posts[["post_id", "created_at"]].merge(sentiment[["post_id", "label"]], on="post_id", how="left")
+    merged = merged[(merged["created_at"] >= start) & (merged["created_at"] < end)]
+    grid = pd.date_range(start.floor("h"), end.ceil("h"), freq="h", inclusive="left")
+    hour = merged["created_at"].dt.floor("h")
+    items = merged.groupby(hour).size().reindex(grid, fill_value=0)
+    scored = merged[merged["label"].notna()]
+    scored_hour = scored["created_at"].dt.floor("h")
+    negative = scored["label"].eq("negative").groupby(scored_hour).sum().reindex(grid, fill_value=0)
+    scored_items = scored.groupby(scored_hour).size().reindex(grid, fill_value=0)
+    hours = ((grid - interruption) / pd.Timedelta(hours=1)).to_numpy(dtype=float) + 0.5
+    X = its_design(hours, 0.0)
+
+    volume = fit_glm(X, items.to_numpy(), "poisson")
+    has_items = scored_items.to_numpy() > 0
+    share = fit_glm(X[has_items], negative.to_numpy()[has_items], "binomial", scored_items.to_numpy()[has_items])
+
+    def interval(fit, index, transform=lambda v: v):
+        value, error = fit["coefficients"][index], fit["standard_errors"][index]
+        return {"estimate": float(transform(value)),
+                "ci95": [float(transform(value - z * error)), float(transform(value + z * error))]}
+
+    # Share difference at the interruption: logistic(b0 + b2) - logistic(b0), delta-method interval.
+    b = share["coefficients"]
+    before, after = 1 / (1 + np.exp(-b[0])), 1 / (1 + np.exp(-(b[0] + b[2])))
+    gradient = np.array([after * (1 - after) - before * (1 - before), 0.0, after * (1 - after), 0.0])
+    difference_error = float(np.sqrt(gradient @ share["covariance"] @ gradient))
+    fitted_share = np.full(len(grid), np.nan)
+    fitted_share[has_items] = share["fitted"] / scored_items.to_numpy()[has_items]
+    series = pd.DataFrame({"hour": grid, "hours_from_interruption": hours, "items": items.to_numpy(),
+                           "fitted_items": volume["fitted"], "scored": scored_items.to_numpy(),
+                           "negative": negative.to_numpy(), "fitted_negative_share": fitted_share})
+    return {
+        "series": series,
+        "interruption": interruption.isoformat(),
+        "hours_used": [float(hours.min() - 0.5), float(hours.max() + 0.5)],
+        "items": int(items.sum()),
+        "volume": {
+            "model": "quasi-Poisson GLM on items per hour: log mu = b0 + b1 t + b2 after + b3 t_after",
+            "level_change_rate_ratio": interval(volume, 2, np.exp),
+            "slope_change_hourly_factor": interval(volume, 3, np.exp),
+            "pre_trend_hourly_factor": interval(volume, 1, np.exp),
+            "dispersion": volume["dispersion"],
+        },
+        "negative_share": {
+            "model": "quasi-binomial GLM on negative items per hour: logit p = b0 + b1 t + b2 after + b3 t_after",
+            "share_before": float(before),
+            "share_after": float(after),
+            "level_change_share_points": {"estimate": float(after - before),
+                                          "ci95": [float(after - before - z * difference_error),
+                                                   float(after - before + z * difference_error)]},
+            "level_change_odds_ratio": interval(share, 2, np.exp),
+            "slope_change_odds_ratio_per_hour": interval(share, 3, np.exp),
+            "dispersion": share["dispersion"],
+        },
+    }
+
+
+EFFECT_COLUMNS = ["case", "title", "interruption", "interruption_kind", "hours_before", "hours_after", "outcome",
+                  "measure", "estimate", "ci95_low", "ci95_high"]
+
+
+def matched_latency(timing: pd.DataFrame) -> float | None:
+    """Median onset-to-response latency of the cases that responded (the matched time for silent cases)."""
+    latencies = timing.loc[timing["responded"], "onset_to_response_h"].dropna()
+    return float(latencies.median()) if len(latencies) else None
+
+
+def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], sentiment: dict[str, pd.DataFrame],
+                     pre_hours: float = 24.0, post_hours: float = 48.0) -> tuple[pd.DataFrame, dict]:
+    """Interrupted time series around each case's response; for a silent case, around the matched time
+    (same hours after onset as the responding cases' median latency), labelled as a counterfactual.
+
+    The pre-period starts no earlier than one hour after the peak, so it is a decay, not the rise.
+    Returns the long effects table (:data:`EFFECT_COLUMNS`) and the full fits per case.
+    """
+    matched = matched_latency(timing)
+    rows, fits = [], {}
+    for row in timing.itertuples():
+        if row.responded:
+            interruption, kind = pd.Timestamp(row.response), "company response"
+        elif matched is not None and pd.notna(row.onset):
+            interruption = pd.Timestamp(row.onset) + pd.Timedelta(hours=matched)
+            kind = f"no response: matched time, onset + {matched:.1f} h (counterfactual comparison)"
+        else:
+            continue
+        start = max(interruption - pd.Timedelta(hours=pre_hours), pd.Timestamp(row.peak) + pd.Timedelta(hours=1))
+        if start >= interruption:
+            continue   # the response came before the peak had passed: no decay to compare with
+        fit = interrupted_time_series(posts[row.case], sentiment[row.case], interruption, start,
+                                      interruption + pd.Timedelta(hours=post_hours))
+        fits[row.case] = {**fit, "interruption_kind": kind}
+        base = {"case": row.case, "title": row.title, "interruption": interruption, "interruption_kind": kind,
+                "hours_before": -fit["hours_used"][0], "hours_after": fit["hours_used"][1]}
+        measures = [
+            ("volume", "level change, rate ratio", fit["volume"]["level_change_rate_ratio"]),
+            ("volume", "slope change, hourly factor", fit["volume"]["slope_change_hourly_factor"]),
+            ("negative share", "level change, share points", fit["negative_share"]["level_change_share_points"]),
+            ("negative share", "level change, odds ratio", fit["negative_share"]["level_change_odds_ratio"]),
+            ("negative share", "slope change, odds ratio per hour",
+             fit["negative_share"]["slope_change_odds_ratio_per_hour"]),
+        ]
+        for outcome, measure, value in measures:
+            rows.append({**base, "outcome": outcome, "measure": measure, "estimate": value["estimate"],
+                         "ci95_low": value["ci95"][0], "ci95_high": value["ci95"][1]})
+    return pd.DataFrame(rows, columns=EFFECT_COLUMNS), fits
+
+
+def effect_lines(effects: pd.DataFrame) -> list[str]:
+    """Plain-language effect findings, one per case."""
+    lines = []
+    for case, rows in effects.groupby("case", sort=False):
+        lookup = rows.set_index("measure")
+        volume = lookup.loc["level change, rate ratio"]
+        negative = lookup.loc["level change, share points"]
+        counterfactual = not rows["interruption_kind"].iat[0].startswith("company")
+        when = ("at the matched time (no response; a counterfactual comparison, not an effect)" if counterfactual
+                else "at the company's response")
+        lines.append(
+            f"- **{rows['title'].iat[0]}** {when}: hourly volume changed by a factor of {volume.estimate:.2f} "
+            f"(95% CI {volume.ci95_low:.2f}–{volume.ci95_high:.2f}); the negative share changed by "
+            f"{100 * negative.estimate:+.1f} points ({100 * negative.ci95_low:+.1f} to {100 * negative.ci95_high:+.1f})."
+        )
+    return lines

@@ -13,6 +13,7 @@ POSTS = {
     "root_id": "string",        # post_id of the thread's post (comments), else the item itself
     "created_at": "datetime64[ns, UTC]",
     "author": "string",         # keyed pseudonym (firestorm.privacy), never a raw id or nickname
+    "is_official": "boolean",   # written by one of the case's official_accounts
     "text": "string",           # body with @mentions pseudonymised
     "title": "string",          # Xiaohongshu note title, else null
     "likes": "Int64",

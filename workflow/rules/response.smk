@@ -1,6 +1,7 @@
 """Response timing compared across all cases in the config.
 INPUT: every case's spread.json, posts.parquet and sentiment.parquet.
-OUTPUT: results/comparison/response_timing.csv, aligned.csv, summary.md, figures/{aligned,unanswered}.{png,svg}.
+OUTPUT: results/comparison/response_timing.csv, response_effects.csv, aligned.csv, summary.md,
+        figures/{aligned,unanswered,its}.{png,svg}.
 """
 
 
@@ -10,12 +11,19 @@ rule compare_response:
         posts=expand("results/{case}/posts.parquet", case=CASES),
         sentiment=expand("results/{case}/sentiment.parquet", case=CASES),
         qc=expand("results/{case}/ingest_qc.json", case=CASES),
+        frames=config["discourse"]["frames"],
     output:
         timing=report(
             "results/comparison/response_timing.csv",
             caption="../report/response_timing.rst",
             category="Comparison",
             labels={"table": "response timing"},
+        ),
+        effects=report(
+            "results/comparison/response_effects.csv",
+            caption="../report/response_effects.rst",
+            category="Comparison",
+            labels={"table": "response effects"},
         ),
         aligned="results/comparison/aligned.csv",
         summary=report(
@@ -38,8 +46,16 @@ rule compare_response:
             labels={"figure": "time to response"},
         ),
         unanswered_svg="results/comparison/figures/unanswered.svg",
+        its_figure=report(
+            "results/comparison/figures/its.png",
+            caption="../report/its.rst",
+            category="Comparison",
+            labels={"figure": "interrupted time series"},
+        ),
+        its_svg="results/comparison/figures/its.svg",
     params:
         case_files=[CASES[name].source_path for name in CASES],
+        its=config.get("response", {"pre_hours": 24, "post_hours": 48}),
         code_version=CODE_VERSION,
     log:
         "logs/response/compare.log",
