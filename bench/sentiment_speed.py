@@ -1,10 +1,13 @@
 """Benchmark: sentiment scoring throughput against SnowNLP and a naive transformers pipeline loop.
 
 All measured in this run, on the same texts (reviews sampled from the labelled corpus), with the same model:
-- firestorm: ``SentimentModel.positive_probability`` (length-sorted batches, ``torch.inference_mode``);
+- firestorm (the pipeline's default, ``runtime="onnx"``): ``SentimentModel.positive_probability`` with the
+  model's int8 ONNX export on ONNX Runtime, texts tokenised in one call, length-sorted batches;
+- firestorm_torch: the same with ``runtime="torch"`` (transformers model, ``torch.inference_mode``);
 - baseline 1: SnowNLP's ``SnowNLP(text).sentiments``, one text at a time;
 - baseline 2: ``transformers.pipeline("text-classification")`` called once per text (no batching).
-Baselines run on a subset (they are slow); rates are posts per second.
+Baselines run on a subset (they are slow); rates are posts per second in steady state (a warm-up pass, then
+the median of three timed passes, for every method alike).
 
     .venv/bin/python bench/sentiment_speed.py --model results/models/sentiment
 
@@ -23,10 +26,16 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 
 
-def rate(function, texts) -> float:
-    started = time.perf_counter()
+def rate(function, texts, repeats: int = 3) -> float:
+    """Steady-state posts per second: one untimed warm-up pass (runtimes size their buffers for each new
+    input shape on first sight), then the median of ``repeats`` timed passes. Same for every method."""
     function(texts)
-    return len(texts) / (time.perf_counter() - started)
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function(texts)
+        timings.append(time.perf_counter() - started)
+    return len(texts) / float(np.median(timings))
 
 
 def main() -> None:
@@ -35,6 +44,7 @@ def main() -> None:
     parser.add_argument("--texts", type=int, default=4000)
     parser.add_argument("--baseline-texts", type=int, default=600)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=32, help="as sentiment.batch_size in the config")
     args = parser.parse_args()
 
     import torch
@@ -47,14 +57,14 @@ def main() -> None:
     texts = corpus["text"].tolist()
     subset = texts[: args.baseline_texts]
 
-    model = SentimentModel(args.model, batch_size=64)
-    model.positive_probability(texts[:64])  # warm-up
+    model = SentimentModel(args.model, batch_size=args.batch_size, runtime="onnx")
     ours = rate(model.positive_probability, texts)
+    torch_model = SentimentModel(args.model, batch_size=args.batch_size, runtime="torch")
+    ours_torch = rate(torch_model.positive_probability, texts)
 
     snownlp = rate(snownlp_probability, subset)
 
     classifier = pipeline("text-classification", model=args.model, device=-1, truncation=True, max_length=128)
-    classifier(subset[0])
     naive = rate(lambda batch: [classifier(text) for text in batch], subset)
 
     agreement = float(np.mean(
@@ -64,8 +74,10 @@ def main() -> None:
     report = {
         "model": args.model, "threads": args.threads, "torch_threads": torch.get_num_threads(),
         "texts": len(texts), "baseline_texts": len(subset),
-        "posts_per_s": {"firestorm": ours, "snownlp": snownlp, "naive_pipeline_loop": naive},
+        "posts_per_s": {"firestorm": ours, "firestorm_torch": ours_torch, "snownlp": snownlp,
+                        "naive_pipeline_loop": naive},
         "ratio_vs_snownlp": ours / snownlp, "ratio_vs_naive_pipeline": ours / naive,
+        "torch_runtime_ratio_vs_naive_pipeline": ours_torch / naive,
         "label_agreement_with_pipeline": agreement,
     }
     out = REPO / "results" / "bench" / "sentiment_speed.json"

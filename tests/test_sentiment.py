@@ -137,3 +137,69 @@ def test_fit_temperature_recovers_an_overconfident_scale():
     labels = (rng.random(4000) < 1 / (1 + np.exp(-true_logit))).astype(int)
     logits = np.column_stack([np.zeros(4000), true_logit * 3.0])   # three times too confident
     assert fit_temperature(logits, labels) == pytest.approx(3.0, rel=0.1)
+
+
+# ------------------------------------------------------------------------------------------ distillation
+def write_teacher_labels(folder, rows, seed=13, test_fraction=0.15):
+    path = folder / "teacher.parquet"
+    pd.DataFrame(rows, columns=["text", "teacher_p_positive"]).to_parquet(path)
+    path.with_suffix(".json").write_text(json.dumps({"split": {"seed": seed, "test_fraction": test_fraction}}))
+    return path
+
+
+def test_training_targets_mix_teacher_probabilities_into_labels_and_add_teacher_only_texts(tmp_path):
+    from firestorm.sentiment import training_targets
+
+    train = pd.DataFrame({"text": ["好用", "太差了"], "label": [1, 0]})
+    path = write_teacher_labels(tmp_path, [("好用", 0.9), ("太差了", 0.2), ("还行吧", 0.6), ("测试集文本", 0.1)])
+    settings = TrainSettings(distil_from=str(path), teacher_weight=0.5)
+    texts, targets, summary = training_targets(train, settings, held_back={"测试集文本"})
+    assert texts == ["好用", "太差了", "还行吧"]          # the held-back text is never trained on
+    assert np.allclose(targets[:, 1], [0.5 * 0.9 + 0.5, 0.5 * 0.2, 0.6], atol=1e-6)
+    assert np.allclose(targets.sum(axis=1), 1.0)
+    assert summary["teacher_only_texts"] == 1 and summary["reviews_with_teacher_probability"] == 2
+
+
+def test_teacher_labels_made_for_another_split_are_refused(tmp_path):
+    from firestorm.sentiment import training_targets
+
+    path = write_teacher_labels(tmp_path, [("好用", 0.9)], seed=99)
+    with pytest.raises(ValueError, match="split seed=99"):
+        training_targets(pd.DataFrame({"text": ["好用"], "label": [1]}), TrainSettings(distil_from=str(path)), set())
+
+
+def test_committed_teacher_labels_hold_no_held_out_review_and_agree_with_the_labels(repo):
+    """The committed transfer set (make teacher) must not leak the student's test or calibration reviews."""
+    import yaml
+
+    train_settings = yaml.safe_load((repo / "config/config.yaml").read_text(encoding="utf-8"))["sentiment"]["train"]
+    path = repo / train_settings["distil_from"]
+    card = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    assert card["split"] == {**card["split"], "seed": train_settings["seed"],
+                             "test_fraction": train_settings["test_fraction"]}
+    labels = pd.read_parquet(path)
+    reviews = review_corpus()
+    held_out = reviews[split_by_hash(reviews["text"], train_settings["test_fraction"], train_settings["seed"])]
+    assert not labels["text"].isin(set(held_out["text"])).any()
+    labelled = labels.dropna(subset=["label"])
+    agreement = ((labelled["teacher_p_positive"] >= 0.5).astype(int) == labelled["label"].astype(int)).mean()
+    assert agreement > 0.85          # the teacher fits its own training reviews
+    assert labels["teacher_p_positive"].between(0, 1).all() and labels["text"].is_unique
+
+
+def test_q4_blocks_dequantise_as_ggml_defines_them():
+    from firestorm.teacher import _dequantise_q4_0
+
+    scale = np.array([0.5], dtype="<f2").tobytes()
+    nibbles = bytes((j % 16) | (((15 - j) % 16) << 4) for j in range(16))   # low nibble j, high nibble 15-j
+    values = _dequantise_q4_0(scale + nibbles, 32)
+    assert values[:16].tolist() == [(j - 8) * 0.5 for j in range(16)]
+    assert values[16:].tolist() == [(15 - j - 8) * 0.5 for j in range(16)]
+
+
+def test_review_clauses_are_short_pieces_of_multi_clause_reviews():
+    from firestorm.teacher import review_clauses
+
+    clauses = review_clauses(["房间很干净，服务也热情，下次还来！", "一句话评论"])
+    assert "房间很干净，" in clauses and "服务也热情，下次还来！" in clauses
+    assert "一句话评论" not in clauses            # single-clause reviews are already in the set whole

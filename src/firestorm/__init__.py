@@ -6,4 +6,4 @@ Every pipeline stage is a plain function in one module of this package:
 timing across cases) and ``report``. The Snakemake workflow only wires files to these functions.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

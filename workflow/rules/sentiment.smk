@@ -79,6 +79,7 @@ rule score_sentiment_shard:
         neutral_band=config["sentiment"]["neutral_band"],
         batch_size=config["sentiment"].get("batch_size", 64),
         max_length=config["sentiment"].get("max_length", 128),
+        runtime=config["sentiment"].get("runtime", "onnx"),
         code_version=CODE_VERSION,
     threads: 1
     resources:
