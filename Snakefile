@@ -21,6 +21,7 @@ include: "workflow/rules/sentiment.smk"
 include: "workflow/rules/spread.smk"
 include: "workflow/rules/discourse.smk"
 include: "workflow/rules/response.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
@@ -35,6 +36,8 @@ rule all:
         expand("results/{case}/discourse/frames_by_phase.csv", case=CASES),
         "results/comparison/distinctive_words_cases.csv",
         "results/comparison/response_timing.csv",
+        "results/methods.md",
+        "results/summary.md",
         "results/comparison/summary.md",
         "results/comparison/figures/aligned.png",
         "results/comparison/figures/unanswered.png",

@@ -1,0 +1,37 @@
+"""Generated report text: the methods section and the findings in numbers.
+INPUT: every stage's summaries (ingest QC, model evaluation, spread, discourse, response).
+OUTPUT: results/methods.md, results/summary.md (both in the Snakemake report).
+"""
+
+
+rule report_text:
+    input:
+        qc=expand("results/{case}/ingest_qc.json", case=CASES),
+        spreads=expand("results/{case}/spread.json", case=CASES),
+        sentiment=expand("results/{case}/sentiment.parquet", case=CASES),
+        frames=expand("results/{case}/discourse/frames_by_phase.csv", case=CASES),
+        timing="results/comparison/response_timing.csv",
+        effects="results/comparison/response_effects.csv",
+        evaluation=model_eval_file(),
+    output:
+        methods=report(
+            "results/methods.md",
+            caption="../report/methods.rst",
+            category="Methods",
+            labels={"table": "methods (generated)"},
+        ),
+        summary=report(
+            "results/summary.md",
+            caption="../report/study_summary.rst",
+            category="Comparison",
+            labels={"table": "findings in numbers"},
+        ),
+    params:
+        case_files=[CASES[name].source_path for name in CASES],
+        code_version=CODE_VERSION,
+    log:
+        "logs/report/text.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/report_text.py"
