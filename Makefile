@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 KEY    := .firestorm/pseudonym.key
 CORES  ?= all
 
-.PHONY: setup run report test lint teacher clean-results
+.PHONY: setup run report report-check test lint teacher clean-results
 
 setup: $(STAMP)
 
@@ -32,6 +32,14 @@ run: $(STAMP) $(KEY)
 
 report: $(STAMP)
 	$(BIN)/snakemake --report results/report.html
+
+# Open the report in headless Chromium as a reader would: screenshot + check that every section and figure
+# made it into the rendered page. Installs Debian's chromium when missing (needs root).
+report-check: $(STAMP)
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	test -f results/report.html || $(BIN)/snakemake --report results/report.html
+	$(BIN)/python -m firestorm.report results/report.html results/report_screenshot.png \
+		Comparison Methods xhs_trik_ai miaoya_camera volume.png hawkes.png frames.png its.png methods.md summary.md
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -146,3 +146,23 @@ def test_bad_case_config_fails_before_any_job_naming_file_and_key(repo, tmp_path
     output = result.stdout + result.stderr
     assert "config/cases/miaoya_camera.yaml" in output and "official_response" in output
     assert not (workdir / "results").exists()
+
+
+def test_report_renders_in_headless_chromium(finished_run, tmp_path):
+    """A reader's browser shows every section and figure (skipped where Debian's chromium is not installed;
+    `make report-check` installs it)."""
+    import shutil as which
+
+    from firestorm.report import check_rendered_report, render_report
+
+    chromium = which.which("chromium")
+    if chromium is None:
+        pytest.skip("chromium not installed (make report-check installs it)")
+    workdir, _ = finished_run
+    report = workdir / "results/report.html"
+    if not report.exists():
+        assert snakemake(workdir, "--report", "results/report.html").returncode == 0
+    dom = render_report(report, tmp_path / "report.png", chromium)
+    assert not check_rendered_report(dom, ["Comparison", "Methods", "xhs_trik_ai", "miaoya_camera", "volume.png",
+                                           "hawkes.png", "frames.png", "its.png", "methods.md", "summary.md"])
+    assert (tmp_path / "report.png").stat().st_size > 20_000
