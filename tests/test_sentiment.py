@@ -203,3 +203,18 @@ def test_review_clauses_are_short_pieces_of_multi_clause_reviews():
     clauses = review_clauses(["房间很干净，服务也热情，下次还来！", "一句话评论"])
     assert "房间很干净，" in clauses and "服务也热情，下次还来！" in clauses
     assert "一句话评论" not in clauses            # single-clause reviews are already in the set whole
+
+
+def test_readme_python_example_scores_and_charts_without_snakemake(tiny_model, repo, tmp_path):
+    """The README's example runs as printed (model, data paths and output redirected to this test's files)."""
+    import re
+
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", readme, re.S).group(1)
+    assert "score_posts" in code and "sentiment_figure" in code
+    folder, _ = tiny_model
+    code = (code.replace('"results/models/sentiment"', repr(str(folder)))
+                .replace('"data/', f'"{repo}/data/').replace('"config/', f'"{repo}/config/')
+                .replace('"my_sentiment.png"', repr(str(tmp_path / "my_sentiment.png"))))
+    exec(compile(code, "README.md", "exec"), {})
+    assert (tmp_path / "my_sentiment.png").stat().st_size > 10_000
