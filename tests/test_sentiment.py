@@ -103,6 +103,17 @@ def test_emoticon_lexicon_and_distant_labels(repo):
     assert labels.to_dict("records") == [{"text": "太过分了", "label": 0}]
 
 
+def test_neutral_emoticons_teach_a_half_probability_and_clash_across_lists_is_an_error(repo, tmp_path):
+    lexicon = load_emoticon_lexicon(repo / "data/lexicon/emoticons.yaml")
+    assert lexicon["[吃瓜]"] == 0.5 and lexicon["[黑薯问号R]"] == 0.5
+    tokens = pd.DataFrame({"own_text": ["先看看后续", "先看看后续吧"], "emoticons": [["[吃瓜]"], ["[吃瓜]", "[怒]"]]})
+    assert emoticon_labels(tokens, lexicon).to_dict("records") == [{"text": "先看看后续", "label": 0.5}]
+    clash = tmp_path / "clash.yaml"
+    clash.write_text("positive: ['[赞]']\nneutral: ['[赞]']\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="two polarities"):
+        load_emoticon_lexicon(clash)
+
+
 def test_domain_adaptation_on_a_tiny_corpus(tiny_model, tmp_path, repo):
     folder, _ = tiny_model
     lexicon = load_emoticon_lexicon(repo / "data/lexicon/emoticons.yaml")

@@ -309,21 +309,27 @@ def fit(model, tokenizer, texts: list[str], labels: np.ndarray, *, epochs: int, 
 
 
 # ------------------------------------------------------------------------------------- domain adaptation
-def load_emoticon_lexicon(path: str | Path) -> dict[str, int]:
-    """Emoticon -> 1 (positive) or 0 (negative), from a YAML file with ``positive:`` and ``negative:`` lists."""
+EMOTICON_TARGETS = {"positive": 1.0, "negative": 0.0, "neutral": 0.5}
+
+
+def load_emoticon_lexicon(path: str | Path) -> dict[str, float]:
+    """Emoticon -> target P(positive): 1 (positive), 0 (negative) or 0.5 (neutral), from a YAML file with
+    ``positive:``, ``negative:`` and optional ``neutral:`` lists."""
     import yaml
 
     document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    lexicon = {code: 1 for code in document.get("positive", [])}
-    clash = [code for code in document.get("negative", []) if code in lexicon]
-    if clash:
-        raise ValueError(f"{path}: emoticons listed as both positive and negative: {clash}")
-    lexicon.update({code: 0 for code in document.get("negative", [])})
+    lexicon: dict[str, float] = {}
+    for polarity, target in EMOTICON_TARGETS.items():
+        for code in document.get(polarity, []) or []:
+            if code in lexicon and lexicon[code] != target:
+                raise ValueError(f"{path}: emoticon {code} is listed under two polarities")
+            lexicon[code] = target
     return lexicon
 
 
 def emoticon_labels(tokens: pd.DataFrame, lexicon: dict[str, int]) -> pd.DataFrame:
-    """Distant labels from platform emoticons: (text, label) for posts whose emoticons agree in polarity.
+    """Distant labels from platform emoticons: (text, label) for posts whose emoticons agree in polarity;
+    ``label`` is the target P(positive): 0, 1, or 0.5 for posts with neutral emoticons only.
 
     ``tokens.own_text`` has the markup already removed, so the model never sees the emoticon it is taught by.
     Deduplicated; texts that appear with both labels are dropped.
@@ -345,6 +351,7 @@ class AdaptSettings:
     learning_rate: float = 5e-4
     batch_size: int = 64
     replay_fraction: float = 1.0   # review rows mixed in per emoticon row, against forgetting
+    neutral_band: tuple = (0.35, 0.65)   # only to report how many neutral-emoticon posts land in it
     max_length: int = 128
 
 
@@ -363,7 +370,9 @@ def adapt_model(base_dir: str | Path, out_dir: str | Path, tokens: pd.DataFrame,
     if len(labelled) < 50:
         raise ValueError(f"only {len(labelled)} posts carry emoticons of one polarity; too few to adapt on")
     held_out_mask = split_by_hash(labelled["text"], settings.held_out_fraction, settings.seed)
-    adapt_rows, held_out = labelled[~held_out_mask], labelled[held_out_mask]
+    adapt_rows, held_out_all = labelled[~held_out_mask], labelled[held_out_mask]
+    # Polar rows are scored as a classification; neutral rows (target 0.5) by how many land in the band.
+    held_out, held_out_neutral = held_out_all[held_out_all["label"] != 0.5], held_out_all[held_out_all["label"] == 0.5]
     is_validation = split_by_hash(adapt_rows["text"], 0.1, settings.seed + 1)
     adapt_rows, validation = adapt_rows[~is_validation], adapt_rows[is_validation]
     if len(adapt_rows) > settings.max_rows:
@@ -381,14 +390,16 @@ def adapt_model(base_dir: str | Path, out_dir: str | Path, tokens: pd.DataFrame,
 
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
     model = AutoModelForSequenceClassification.from_pretrained(base_dir)
-    fit(model, tokenizer, mixed["text"].tolist(), mixed["label"].to_numpy(), epochs=settings.epochs,
+    targets = mixed["label"].to_numpy(dtype=np.float32)
+    fit(model, tokenizer, mixed["text"].tolist(), np.stack([1 - targets, targets], axis=1), epochs=settings.epochs,
         learning_rate=settings.learning_rate, batch_size=settings.batch_size, max_length=settings.max_length,
         seed=settings.seed, progress=progress, description="adapting to emoticon-labelled posts")
     model.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
     # Recalibrate on emoticon-labelled validation rows plus as many replayed reviews: the scale of the logits moved.
-    calibration = pd.concat([validation, replay.head(len(validation))], ignore_index=True)
-    temperature = calibrate(out_dir, calibration["text"].tolist(), calibration["label"].to_numpy(),
+    polar_validation = validation[validation["label"] != 0.5]
+    calibration = pd.concat([polar_validation, replay.head(len(polar_validation))], ignore_index=True)
+    temperature = calibrate(out_dir, calibration["text"].tolist(), calibration["label"].to_numpy(dtype=int),
                             settings.max_length)
 
     review_rows = reviews[review_test]
@@ -396,12 +407,15 @@ def adapt_model(base_dir: str | Path, out_dir: str | Path, tokens: pd.DataFrame,
               "emoticon_labelled_posts": int(len(labelled)), "adapt_rows": int(len(adapt_rows)),
               "replayed_review_rows": int(len(replay)), "validation_rows": int(len(validation)),
               "temperature": temperature, "held_out_rows": int(len(held_out)),
+              "held_out_neutral_rows": int(len(held_out_neutral)),
               "held_out_positive_share": float(held_out["label"].mean()) if len(held_out) else None}
     for name, folder in (("base", base_dir), ("adapted", out_dir)):
         scorer = SentimentModel(folder, max_length=settings.max_length)
         report[name] = {
-            "emoticon_held_out": classification_metrics(held_out["label"].to_numpy(),
+            "emoticon_held_out": classification_metrics(held_out["label"].to_numpy(dtype=int),
                                                         scorer.positive_probability(held_out["text"].tolist())),
+            "neutral_emoticon_held_out": neutral_metrics(
+                scorer.positive_probability(held_out_neutral["text"].tolist()), settings.neutral_band),
             "review_test": classification_metrics(review_rows["label"].to_numpy(),
                                                   scorer.positive_probability(review_rows["text"].tolist())),
         }
@@ -410,6 +424,16 @@ def adapt_model(base_dir: str | Path, out_dir: str | Path, tokens: pd.DataFrame,
     (out_dir / "eval.json").write_text(json.dumps({**base_eval, "model": str(out_dir), "adaptation": report},
                                                   indent=2, ensure_ascii=False), encoding="utf-8")
     return report
+
+
+def neutral_metrics(p_positive: np.ndarray, neutral_band) -> dict:
+    """How a model treats posts whose emoticons are all neutral: share inside the neutral band, mean P(positive)."""
+    p_positive = np.asarray(p_positive)
+    if not len(p_positive):
+        return {"rows": 0}
+    low, high = neutral_band
+    return {"rows": int(len(p_positive)), "share_in_neutral_band": float(np.mean((p_positive >= low) & (p_positive <= high))),
+            "share_negative": float(np.mean(p_positive < low)), "mean_p_positive": float(p_positive.mean())}
 
 
 def classification_metrics(labels: np.ndarray, p_positive: np.ndarray, bins: int = 10) -> dict:

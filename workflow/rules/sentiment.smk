@@ -51,9 +51,12 @@ rule adapt_sentiment_model:
     params:
         base=lambda wildcards, input: model_location(input.base),
         settings={
-            key: value
-            for key, value in config["sentiment"].get("adapt", {}).items()
-            if key not in ("enabled", "emoticons")
+            **{
+                key: value
+                for key, value in config["sentiment"].get("adapt", {}).items()
+                if key not in ("enabled", "emoticons")
+            },
+            "neutral_band": config["sentiment"]["neutral_band"],
         },
         code_version=CODE_VERSION,
     threads: 4
