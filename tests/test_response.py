@@ -123,3 +123,27 @@ def test_glm_recovers_known_coefficients():
     p = 1 / (1 + np.exp(-(X @ np.array([0.5, 0.0, -1.0, 0.0]))))
     fit = fit_glm(X, rng.binomial(trials, p), "binomial", trials)
     assert fit["coefficients"][2] == pytest.approx(-1.0, abs=0.25)
+
+
+def test_confusion_correction_recovers_true_shares_from_misread_labels():
+    """Labels from a classifier that calls most neutral posts negative: the raw drop in the negative share is
+    attenuated, the corrected one is the true one (M known exactly here: huge confusion counts)."""
+    import numpy as np
+
+    from firestorm.response import corrected_share_change
+
+    matrix = np.array([[0.9, 0.07, 0.03], [0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    true_before, true_after = np.array([0.65, 0.25, 0.10]), np.array([0.35, 0.40, 0.25])
+    observed_before, observed_after = matrix.T @ true_before, matrix.T @ true_after
+
+    def fit_at(before, after):   # a segmented fit whose level is exactly these shares, with tiny uncertainty
+        logit = lambda p: np.log(p / (1 - p))  # noqa: E731
+        return {"coefficients": np.array([logit(before), 0.0, logit(after) - logit(before), 0.0]),
+                "covariance": np.eye(4) * 1e-8}
+
+    fits = {"negative": fit_at(observed_before[0], observed_after[0]),
+            "positive": fit_at(observed_before[2], observed_after[2])}
+    result = corrected_share_change(fits, matrix * 1e6, draws=200)
+    assert observed_after[0] - observed_before[0] == pytest.approx(-0.15)   # what the labels say
+    assert result["estimate"] == pytest.approx(-0.30, abs=0.005)                      # what was true
+    assert result["ci95"][0] <= -0.30 <= result["ci95"][1]

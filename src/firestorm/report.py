@@ -145,9 +145,15 @@ def summary_markdown(cases: list[Case], spreads: dict, timing: pd.DataFrame, eff
             lookup = rows.set_index("measure")
             volume, negative = lookup.loc["level change, rate ratio"], lookup.loc["level change, share points"]
             label = rows["interruption_kind"].iat[0]
-            lines.append(f"- {case} ({label}): volume ×{volume.estimate:.2f} [{volume.ci95_low:.2f}, "
-                         f"{volume.ci95_high:.2f}]; negative share {100 * negative.estimate:+.1f} points "
-                         f"[{100 * negative.ci95_low:+.1f}, {100 * negative.ci95_high:+.1f}].")
+            line = (f"- {case} ({label}): volume ×{volume.estimate:.2f} [{volume.ci95_low:.2f}, "
+                    f"{volume.ci95_high:.2f}]; share labelled negative {100 * negative.estimate:+.1f} points "
+                    f"[{100 * negative.ci95_low:+.1f}, {100 * negative.ci95_high:+.1f}]")
+            corrected_name = "level change, share points, corrected for misclassification"
+            if corrected_name in lookup.index:
+                corrected = lookup.loc[corrected_name]
+                line += (f"; corrected for misclassification {100 * corrected.estimate:+.1f} points "
+                         f"[{100 * corrected.ci95_low:+.1f}, {100 * corrected.ci95_high:+.1f}]")
+            lines.append(line + ".")
     return "\n".join(lines) + "\n"
 
 

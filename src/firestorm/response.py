@@ -233,6 +233,9 @@ def interrupted_time_series(posts: pd.DataFrame, sentiment: pd.DataFrame, interr
     volume = fit_glm(X, items.to_numpy(), "poisson")
     has_items = scored_items.to_numpy() > 0
     share = fit_glm(X[has_items], negative.to_numpy()[has_items], "binomial", scored_items.to_numpy()[has_items])
+    positive = scored["label"].eq("positive").groupby(scored_hour).sum().reindex(grid, fill_value=0)
+    positive_share = fit_glm(X[has_items], positive.to_numpy()[has_items], "binomial",
+                             scored_items.to_numpy()[has_items])
 
     def interval(fit, index, transform=lambda v: v):
         value, error = fit["coefficients"][index], fit["standard_errors"][index]
@@ -251,6 +254,7 @@ def interrupted_time_series(posts: pd.DataFrame, sentiment: pd.DataFrame, interr
                            "negative": negative.to_numpy(), "fitted_negative_share": fitted_share})
     return {
         "series": series,
+        "label_fits": {"negative": share, "positive": positive_share},
         "interruption": interruption.isoformat(),
         "hours_used": [float(hours.min() - 0.5), float(hours.max() + 0.5)],
         "items": int(items.sum()),
@@ -275,6 +279,48 @@ def interrupted_time_series(posts: pd.DataFrame, sentiment: pd.DataFrame, interr
     }
 
 
+LABEL_ORDER = ("negative", "neutral", "positive")
+
+
+def corrected_share_change(label_fits: dict, confusion_counts, draws: int = 2000, seed: int = 0) -> dict:
+    """Level change of the *true* negative share at the interruption, corrected for the classifier's errors.
+
+    The observed label shares q relate to the true class shares pi by q = M^T pi, with M[i, j] =
+    P(label j | true class i) (the confusion matrix; rows negative, neutral, positive). Just before and just
+    after the interruption q comes from the segmented fits of the negative and positive shares; pi = solve(M^T,
+    q), projected onto the simplex. Uncertainty by simulation: the fits' coefficients from their normal
+    approximation, each row of M from its Dirichlet posterior (counts + 1/2), percentile 95 % interval.
+    """
+    counts = np.asarray(confusion_counts, dtype=float)
+    rng = np.random.default_rng(seed)
+
+    def level_shares(coefficients):
+        b0, b2 = coefficients[0], coefficients[2]
+        return 1 / (1 + np.exp(-b0)), 1 / (1 + np.exp(-(b0 + b2)))
+
+    def true_negative(q_negative, q_positive, matrix):
+        q = np.array([q_negative, max(1 - q_negative - q_positive, 0.0), q_positive])
+        pi = np.linalg.lstsq(matrix.T, q, rcond=None)[0]
+        pi = np.clip(pi, 0, None)
+        return pi[0] / pi.sum() if pi.sum() > 0 else np.nan
+
+    negative, positive = label_fits["negative"], label_fits["positive"]
+    point_matrix = (counts + 0.5) / (counts + 0.5).sum(axis=1, keepdims=True)
+    (neg_before, neg_after), (pos_before, pos_after) = (level_shares(negative["coefficients"]),
+                                                        level_shares(positive["coefficients"]))
+    estimate = true_negative(neg_after, pos_after, point_matrix) - true_negative(neg_before, pos_before, point_matrix)
+    simulated = []
+    for _ in range(draws):
+        matrix = np.vstack([rng.dirichlet(row + 0.5) for row in counts])
+        neg_coef = rng.multivariate_normal(negative["coefficients"], negative["covariance"])
+        pos_coef = rng.multivariate_normal(positive["coefficients"], positive["covariance"])
+        (nb, na), (pb, pa) = level_shares(neg_coef), level_shares(pos_coef)
+        simulated.append(true_negative(na, pa, matrix) - true_negative(nb, pb, matrix))
+    low, high = np.nanpercentile(simulated, [2.5, 97.5])
+    return {"estimate": float(estimate), "ci95": [float(low), float(high)],
+            "confusion_rows": int(counts.sum()), "method": "confusion-matrix correction (q = M^T pi), simulated CI"}
+
+
 EFFECT_COLUMNS = ["case", "title", "interruption", "interruption_kind", "hours_before", "hours_after", "outcome",
                   "measure", "estimate", "ci95_low", "ci95_high"]
 
@@ -286,11 +332,15 @@ def matched_latency(timing: pd.DataFrame) -> float | None:
 
 
 def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], sentiment: dict[str, pd.DataFrame],
-                     pre_hours: float = 24.0, post_hours: float = 48.0) -> tuple[pd.DataFrame, dict]:
+                     pre_hours: float = 24.0, post_hours: float = 48.0,
+                     confusion_counts=None) -> tuple[pd.DataFrame, dict]:
     """Interrupted time series around each case's response; for a silent case, around the matched time
     (same hours after onset as the responding cases' median latency), labelled as a counterfactual.
 
     The pre-period starts no earlier than one hour after the peak, so it is a decay, not the rise.
+    With ``confusion_counts`` (3 x 3, true negative/neutral/positive x label, from labelled posts of the
+    study) the negative share's level change is also given corrected for misclassification
+    (:func:`corrected_share_change`).
     Returns the long effects table (:data:`EFFECT_COLUMNS`) and the full fits per case.
     """
     matched = matched_latency(timing)
@@ -319,6 +369,11 @@ def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], senti
             ("negative share", "slope change, odds ratio per hour",
              fit["negative_share"]["slope_change_odds_ratio_per_hour"]),
         ]
+        if confusion_counts is not None:
+            corrected = corrected_share_change(fit["label_fits"], confusion_counts)
+            fit["negative_share"]["level_change_share_points_corrected"] = corrected
+            measures.append(("negative share", "level change, share points, corrected for misclassification",
+                             corrected))
         for outcome, measure, value in measures:
             rows.append({**base, "outcome": outcome, "measure": measure, "estimate": value["estimate"],
                          "ci95_low": value["ci95"][0], "ci95_high": value["ci95"][1]})
@@ -335,9 +390,14 @@ def effect_lines(effects: pd.DataFrame) -> list[str]:
         counterfactual = not rows["interruption_kind"].iat[0].startswith("company")
         when = ("at the matched time (no response; a counterfactual comparison, not an effect)" if counterfactual
                 else "at the company's response")
-        lines.append(
-            f"- **{rows['title'].iat[0]}** {when}: hourly volume changed by a factor of {volume.estimate:.2f} "
-            f"(95% CI {volume.ci95_low:.2f}–{volume.ci95_high:.2f}); the negative share changed by "
-            f"{100 * negative.estimate:+.1f} points ({100 * negative.ci95_low:+.1f} to {100 * negative.ci95_high:+.1f})."
-        )
+        line = (f"- **{rows['title'].iat[0]}** {when}: hourly volume changed by a factor of {volume.estimate:.2f} "
+                f"(95% CI {volume.ci95_low:.2f}–{volume.ci95_high:.2f}); the share of posts labelled negative "
+                f"changed by {100 * negative.estimate:+.1f} points ({100 * negative.ci95_low:+.1f} to "
+                f"{100 * negative.ci95_high:+.1f})")
+        corrected_name = "level change, share points, corrected for misclassification"
+        if corrected_name in lookup.index:
+            corrected = lookup.loc[corrected_name]
+            line += (f"; corrected for the classifier's confusion matrix, {100 * corrected.estimate:+.1f} points "
+                     f"({100 * corrected.ci95_low:+.1f} to {100 * corrected.ci95_high:+.1f})")
+        lines.append(line + ".")
     return lines

@@ -416,6 +416,9 @@ def adapt_model(base_dir: str | Path, out_dir: str | Path, tokens: pd.DataFrame,
                                                         scorer.positive_probability(held_out["text"].tolist())),
             "neutral_emoticon_held_out": neutral_metrics(
                 scorer.positive_probability(held_out_neutral["text"].tolist()), settings.neutral_band),
+            "emoticon_confusion_3class": three_class_confusion(
+                held_out_all["label"].to_numpy(dtype=float),
+                scorer.positive_probability(held_out_all["text"].tolist()), settings.neutral_band),
             "review_test": classification_metrics(review_rows["label"].to_numpy(),
                                                   scorer.positive_probability(review_rows["text"].tolist())),
         }
@@ -424,6 +427,18 @@ def adapt_model(base_dir: str | Path, out_dir: str | Path, tokens: pd.DataFrame,
     (out_dir / "eval.json").write_text(json.dumps({**base_eval, "model": str(out_dir), "adaptation": report},
                                                   indent=2, ensure_ascii=False), encoding="utf-8")
     return report
+
+
+def three_class_confusion(targets: np.ndarray, p_positive: np.ndarray, neutral_band) -> dict:
+    """Counts of (emoticon class, model label) with the neutral band: rows true negative / neutral / positive
+    (targets 0 / 0.5 / 1), columns the labels. The response stage corrects label shares with it."""
+    order = ["negative", "neutral", "positive"]
+    true_class = np.select([np.asarray(targets) == 0, np.asarray(targets) == 0.5], [0, 1], 2)
+    labels = label_from_probability(np.asarray(p_positive), tuple(neutral_band))
+    predicted = np.array([order.index(label) for label in labels], dtype=int)
+    counts = np.zeros((3, 3), dtype=int)
+    np.add.at(counts, (true_class, predicted), 1)
+    return {"labels": order, "rows_true_columns_predicted": counts.tolist()}
 
 
 def neutral_metrics(p_positive: np.ndarray, neutral_band) -> dict:

@@ -12,6 +12,8 @@ rule compare_response:
         sentiment=expand("results/{case}/sentiment.parquet", case=CASES),
         qc=expand("results/{case}/ingest_qc.json", case=CASES),
         frames=config["discourse"]["frames"],
+        # Emoticon-labelled held-out posts give the classifier's confusion matrix for the corrected effect.
+        adaptation=[f"{ADAPTED_MODEL_DIR}/adaptation.json"] if adaptation_enabled() else [],
     output:
         timing=report(
             "results/comparison/response_timing.csv",

@@ -21,7 +21,11 @@ detected = [detect_response(posts[c.name], c, load_frames(snakemake.input.frames
             for c in cases]
 timing = timing_table(cases, spreads, detected)
 timing.to_csv(snakemake.output.timing, index=False)
-effects, fits = response_effects(timing, posts, sentiment, **snakemake.params.its)
+confusion = None
+if snakemake.input.adaptation:
+    adaptation = json.load(open(snakemake.input.adaptation[0], encoding="utf-8"))
+    confusion = adaptation["adapted"]["emoticon_confusion_3class"]["rows_true_columns_predicted"]
+effects, fits = response_effects(timing, posts, sentiment, **snakemake.params.its, confusion_counts=confusion)
 effects.to_csv(snakemake.output.effects, index=False)
 aligned = pd.concat(
     [aligned_series(posts[c.name], sentiment[c.name], c.name, t) for c, t in zip(cases, timing["onset"])],
