@@ -336,7 +336,8 @@ def network_figure(graph, title: str, png_path, seed: int = 7) -> None:
     apply_style()
     fig, ax = plt.subplots(figsize=(10, 8))
     if graph.number_of_nodes():
-        layout = nx.spring_layout(graph, seed=seed, weight="weight", k=1.2 / max(graph.number_of_nodes(), 1) ** 0.5)
+        # Edge weights span orders of magnitude; laying out unweighted with a generous spacing keeps labels apart.
+        layout = nx.spring_layout(graph, seed=seed, k=2.5 / max(graph.number_of_nodes(), 1) ** 0.5, iterations=300)
         posts = [graph.nodes[n]["posts"] for n in graph.nodes]
         largest = max(posts)
         weights = [graph.edges[e]["weight"] for e in graph.edges] or [1]
