@@ -77,9 +77,19 @@ def _unknown_key(d):
     d["windwo"] = {}
 
 
+def _unknown_phase_event(d):
+    d["discourse"] = {"phase_events": ["apology"]}
+
+
+def _official_account_on_unknown_platform(d):
+    d["official_accounts"] = [{"platform": "douyin", "user_id": "1"}]
+
+
 @pytest.mark.parametrize(
     "edit, key",
     [
+        (_unknown_phase_event, "discourse.phase_events"),
+        (_official_account_on_unknown_platform, "official_accounts.0.platform"),
         (_drop_timeline, "(top level)"),
         (_bad_date, "window.start"),
         (_unknown_format, "inputs.0.format"),
@@ -118,3 +128,14 @@ def test_bad_study_config_names_the_key(tmp_path, repo):
     path.write_text(yaml.safe_dump(document))
     with pytest.raises(ConfigError, match=r"config.yaml: key 'shards'"):
         load_study_config(path)
+
+
+def test_an_input_glob_matching_no_file_names_file_and_key(tmp_path, repo):
+    from firestorm.ingest import IngestError, resolve_inputs
+
+    def edit(document):
+        document["inputs"][0]["path"] = "data/nowhere/*.csv"
+
+    path = write_case(tmp_path, repo, edit)
+    with pytest.raises(IngestError, match=r"key 'inputs.0.path': 'data/nowhere/\*.csv' matches no file"):
+        list(resolve_inputs(load_case(path), base_dir=tmp_path))
