@@ -229,3 +229,24 @@ def test_readme_python_example_scores_and_charts_without_snakemake(tiny_model, r
                 .replace('"my_sentiment.png"', repr(str(tmp_path / "my_sentiment.png"))))
     exec(compile(code, "README.md", "exec"), {})
     assert (tmp_path / "my_sentiment.png").stat().st_size > 10_000
+
+
+def test_fit_with_warmup_schedule_leaves_frozen_weights_alone(tiny_model, tmp_path):
+    """The teacher's fine-tuning path: fit() with the warm-up schedule trains what requires gradients only."""
+    import torch
+
+    from firestorm.sentiment import fit
+
+    folder, _ = tiny_model
+    model = AutoModelForSequenceClassification.from_pretrained(folder)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+    frozen = model.bert.embeddings.word_embeddings.weight.detach().clone()
+    head = model.classifier.weight.detach().clone()
+    fit(model, tokenizer, ["很好用", "太差了", "不错", "失望"], np.array([1, 0, 1, 0]), epochs=2, learning_rate=1e-3,
+        batch_size=2, max_length=16, seed=1, progress=False, schedule="warmup_linear")
+    assert torch.equal(model.bert.embeddings.word_embeddings.weight, frozen)
+    assert not torch.equal(model.classifier.weight, head)
+    with pytest.raises(ValueError, match="schedule"):
+        fit(model, tokenizer, ["好"], np.array([1]), epochs=1, learning_rate=1e-3, batch_size=1, max_length=8,
+            seed=1, progress=False, schedule="cosine")

@@ -273,11 +273,13 @@ def soft_targets(labels: np.ndarray) -> np.ndarray:
 
 
 def fit(model, tokenizer, texts: list[str], labels: np.ndarray, *, epochs: int, learning_rate: float,
-        batch_size: int, max_length: int, seed: int, progress: bool = True, description: str = "training") -> None:
+        batch_size: int, max_length: int, seed: int, progress: bool = True, description: str = "training",
+        schedule: str = "one_cycle") -> None:
     """Train ``model`` in place on integer labels or on class-probability targets (distillation).
 
-    Cross-entropy against the targets; AdamW, one-cycle schedule, gradient clipping, seeded length-bucketed
-    batches.
+    Cross-entropy against the targets; AdamW on the parameters that require gradients, gradient clipping,
+    seeded length-bucketed batches. ``schedule``: ``"one_cycle"`` (models trained from scratch) or
+    ``"warmup_linear"`` (10 % linear warm-up, then linear decay to 0: fine-tuning a pretrained encoder).
     """
     import torch
     from tqdm.auto import tqdm
@@ -287,10 +289,18 @@ def fit(model, tokenizer, texts: list[str], labels: np.ndarray, *, epochs: int, 
     targets = torch.from_numpy(soft_targets(labels))
     rng = np.random.default_rng(seed)
     lengths = np.array([len(ids) for ids in encoded])
-    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=learning_rate,
+                                  weight_decay=0.01)
     steps = epochs * math.ceil(len(texts) / batch_size)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=learning_rate, total_steps=steps,
-                                                    pct_start=0.1)
+    if schedule == "one_cycle":
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=learning_rate, total_steps=steps,
+                                                        pct_start=0.1)
+    elif schedule == "warmup_linear":
+        warmup = max(1, steps // 10)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: min((step + 1) / warmup, max(0.0, (steps - step) / (steps - warmup))))
+    else:
+        raise ValueError(f"unknown learning-rate schedule {schedule!r}")
     model.train()
     with tqdm(total=steps, desc=description, disable=not progress) as bar:
         for _ in range(epochs):

@@ -20,7 +20,6 @@ import argparse
 import importlib.util
 import json
 import logging
-import math
 import re
 import struct
 from pathlib import Path
@@ -28,8 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .sentiment import (LABELS, classification_metrics, length_batches, review_corpus, set_threads, softmax,
-                        split_by_hash)
+from .sentiment import LABELS, classification_metrics, fit, review_corpus, set_threads, softmax, split_by_hash
 
 log = logging.getLogger(__name__)
 
@@ -194,9 +192,9 @@ def review_clauses(texts, min_chars: int = 6, max_chars: int = 60) -> list[str]:
 
 def fine_tune(folder: str | Path, texts: list[str], labels: np.ndarray, *, epochs: int, learning_rate: float,
               batch_size: int, max_length: int, seed: int, freeze_word_embeddings: bool = True) -> None:
-    """Fine-tune the converted teacher in ``folder`` in place (AdamW, warm-up then linear decay)."""
+    """Fine-tune the converted teacher in ``folder`` in place (:func:`firestorm.sentiment.fit` with warm-up
+    then linear decay), inputs carrying e5's query prefix."""
     import torch
-    from tqdm.auto import tqdm
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     torch.manual_seed(seed)
@@ -204,29 +202,9 @@ def fine_tune(folder: str | Path, texts: list[str], labels: np.ndarray, *, epoch
     model = AutoModelForSequenceClassification.from_pretrained(folder)
     if freeze_word_embeddings:   # 96M of its 118M weights; frozen, they keep the vocabulary reviews never use
         model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
-    encoded = tokenizer([QUERY_PREFIX + t for t in texts], truncation=True, max_length=max_length)["input_ids"]
-    lengths = np.array([len(ids) for ids in encoded])
-    rng = np.random.default_rng(seed)
-    steps = epochs * math.ceil(len(texts) / batch_size)
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=learning_rate,
-                                  weight_decay=0.01)
-    warmup = max(1, steps // 10)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min((step + 1) / warmup, max(0.0, (steps - step) / (steps - warmup))))
-    model.train()
-    with tqdm(total=steps, desc="fine-tuning teacher") as bar:
-        for _ in range(epochs):
-            for batch in length_batches(lengths, batch_size, rng):
-                inputs = tokenizer.pad({"input_ids": [encoded[i] for i in batch]}, return_tensors="pt")
-                output = model(**inputs, labels=torch.as_tensor(np.asarray(labels)[batch]))
-                output.loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad()
-                bar.update(1)
-                bar.set_postfix(loss=f"{output.loss.item():.3f}")
-    model.eval()
+    fit(model, tokenizer, [QUERY_PREFIX + t for t in texts], np.asarray(labels), epochs=epochs,
+        learning_rate=learning_rate, batch_size=batch_size, max_length=max_length, seed=seed,
+        description="fine-tuning teacher", schedule="warmup_linear")
     model.save_pretrained(folder)
 
 
