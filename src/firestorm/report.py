@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from firestorm.config import Case
+from firestorm.response import effect_lines
 
 
 def _fmt(value, digits: int = 2) -> str:
@@ -140,20 +141,7 @@ def summary_markdown(cases: list[Case], spreads: dict, timing: pd.DataFrame, eff
                     f"{r.frame} {100 * r.share:.0f} %" for r in top.itertuples()) + ".")
         lines.append("")
     if len(effects):
-        lines += ["## What the response changed", ""]
-        for case, rows in effects.groupby("case", sort=False):
-            lookup = rows.set_index("measure")
-            volume, negative = lookup.loc["level change, rate ratio"], lookup.loc["level change, share points"]
-            label = rows["interruption_kind"].iat[0]
-            line = (f"- {case} ({label}): volume ×{volume.estimate:.2f} [{volume.ci95_low:.2f}, "
-                    f"{volume.ci95_high:.2f}]; share labelled negative {100 * negative.estimate:+.1f} points "
-                    f"[{100 * negative.ci95_low:+.1f}, {100 * negative.ci95_high:+.1f}]")
-            corrected_name = "level change, share points, corrected for misclassification"
-            if corrected_name in lookup.index:
-                corrected = lookup.loc[corrected_name]
-                line += (f"; corrected for misclassification {100 * corrected.estimate:+.1f} points "
-                         f"[{100 * corrected.ci95_low:+.1f}, {100 * corrected.ci95_high:+.1f}]")
-            lines.append(line + ".")
+        lines += ["## What the response changed", ""] + effect_lines(effects)
     return "\n".join(lines) + "\n"
 
 

@@ -280,6 +280,7 @@ def interrupted_time_series(posts: pd.DataFrame, sentiment: pd.DataFrame, interr
 
 
 LABEL_ORDER = ("negative", "neutral", "positive")
+CORRECTED_SHARE_CHANGE = "level change, share points, corrected for misclassification"
 
 
 def corrected_share_change(label_fits: dict, confusion_counts, draws: int = 2000, seed: int = 0) -> dict:
@@ -372,8 +373,7 @@ def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], senti
         if confusion_counts is not None:
             corrected = corrected_share_change(fit["label_fits"], confusion_counts)
             fit["negative_share"]["level_change_share_points_corrected"] = corrected
-            measures.append(("negative share", "level change, share points, corrected for misclassification",
-                             corrected))
+            measures.append(("negative share", CORRECTED_SHARE_CHANGE, corrected))
         for outcome, measure, value in measures:
             rows.append({**base, "outcome": outcome, "measure": measure, "estimate": value["estimate"],
                          "ci95_low": value["ci95"][0], "ci95_high": value["ci95"][1]})
@@ -394,9 +394,8 @@ def effect_lines(effects: pd.DataFrame) -> list[str]:
                 f"(95% CI {volume.ci95_low:.2f}–{volume.ci95_high:.2f}); the share of posts labelled negative "
                 f"changed by {100 * negative.estimate:+.1f} points ({100 * negative.ci95_low:+.1f} to "
                 f"{100 * negative.ci95_high:+.1f})")
-        corrected_name = "level change, share points, corrected for misclassification"
-        if corrected_name in lookup.index:
-            corrected = lookup.loc[corrected_name]
+        if CORRECTED_SHARE_CHANGE in lookup.index:
+            corrected = lookup.loc[CORRECTED_SHARE_CHANGE]
             line += (f"; corrected for the classifier's confusion matrix, {100 * corrected.estimate:+.1f} points "
                      f"({100 * corrected.ci95_low:+.1f} to {100 * corrected.ci95_high:+.1f})")
         lines.append(line + ".")
