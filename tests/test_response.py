@@ -147,3 +147,28 @@ def test_confusion_correction_recovers_true_shares_from_misread_labels():
     assert observed_after[0] - observed_before[0] == pytest.approx(-0.15)   # what the labels say
     assert result["estimate"] == pytest.approx(-0.30, abs=0.005)                      # what was true
     assert result["ci95"][0] <= -0.30 <= result["ci95"][1]
+
+
+def test_confusion_measured_per_segment_when_the_classifier_misreads_more_after_the_response():
+    """After a response people discuss it in words the classifier reads as negative: its neutral row shifts.
+    One matrix for the whole window misses the drop; the matrices measured before and after recover it."""
+    import numpy as np
+
+    from firestorm.response import confusion_counts, corrected_share_change
+
+    before = np.array([[0.9, 0.07, 0.03], [0.5, 0.3, 0.2], [0.05, 0.05, 0.9]])
+    after = np.array([[0.9, 0.07, 0.03], [0.7, 0.2, 0.1], [0.05, 0.05, 0.9]])
+    true_before, true_after = np.array([0.65, 0.25, 0.10]), np.array([0.35, 0.40, 0.25])
+    observed_before, observed_after = before.T @ true_before, after.T @ true_after
+    logit = lambda p: np.log(p / (1 - p))  # noqa: E731
+    fits = {label: {"coefficients": np.array([logit(observed_before[i]), 0.0,
+                                              logit(observed_after[i]) - logit(observed_before[i]), 0.0]),
+                    "covariance": np.eye(4) * 1e-8} for label, i in (("negative", 0), ("positive", 2))}
+    per_segment = corrected_share_change(fits, before * 1e6, after * 1e6, draws=200)
+    pooled = corrected_share_change(fits, (before + after) * 1e6, draws=200)
+    assert per_segment["estimate"] == pytest.approx(-0.30, abs=0.005)
+    assert abs(pooled["estimate"] + 0.30) > 0.05
+    # The counts come from (true, predicted) label pairs; unknown labels are not counted.
+    counts = confusion_counts(pd.Series(["negative", "neutral", "neutral", None]),
+                              pd.Series(["negative", "negative", "neutral", "positive"]))
+    assert counts.tolist() == [[1, 0, 0], [1, 1, 0], [0, 0, 0]]

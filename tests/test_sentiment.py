@@ -10,6 +10,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from firestorm.sentiment import (
     AdaptSettings, SentimentModel, TrainSettings, adapt_model, classification_metrics, emoticon_labels, fit_temperature,
     label_from_probability, load_emoticon_lexicon, review_corpus, score_posts, split_by_hash, train_model,
+    unseen_emoticon_posts,
 )
 
 TINY = TrainSettings(max_train_rows=400, epochs=1, hidden_size=32, layers=1, heads=2, batch_size=32,
@@ -95,6 +96,7 @@ def test_emoticon_lexicon_and_distant_labels(repo):
     lexicon = load_emoticon_lexicon(repo / "data/lexicon/emoticons.yaml")
     assert lexicon["[怒]"] == 0 and lexicon["[赞R]"] == 1 and "[doge]" not in lexicon
     tokens = pd.DataFrame({
+        "post_id": list("abcdef"),
         "own_text": ["太过分了", "做得好", "又爱又恨", "无表情", "太过分了", "做得好"],
         "emoticons": [["[怒]"], ["[赞]", "[鼓掌]"], ["[怒]", "[赞]"], [], ["[怒]"], ["[怒]"]],
     })
@@ -103,10 +105,29 @@ def test_emoticon_lexicon_and_distant_labels(repo):
     assert labels.to_dict("records") == [{"text": "太过分了", "label": 0}]
 
 
+def test_unseen_emoticon_posts_count_every_post_of_the_held_out_texts_only(repo):
+    """The posts that measure the classifier's errors: each post once (repeats weigh as in the corpus), and
+    after adaptation only those whose text fell in its held-out split (the model never learnt from them)."""
+    lexicon = load_emoticon_lexicon(repo / "data/lexicon/emoticons.yaml")
+    texts = [f"第{number}条" for number in range(200)]
+    tokens = pd.DataFrame({"post_id": [f"p{n}" for n in range(400)], "own_text": texts + texts,
+                           "emoticons": [["[怒]"], ["[吃瓜]"], ["[赞]"], []] * 100})
+    everything = unseen_emoticon_posts(tokens, lexicon, adaptation=None)
+    assert len(everything) == 300 and everything["true_label"].value_counts().to_dict() == {
+        "negative": 100, "neutral": 100, "positive": 100}
+    settings = {"held_out_fraction": 0.2, "seed": 29}
+    held_out = unseen_emoticon_posts(tokens, lexicon, {"settings": settings})
+    expected = split_by_hash(pd.Series([t.strip() for t in tokens["own_text"]]), 0.2, 29) & (
+        tokens["emoticons"].str.len() > 0).to_numpy()
+    assert held_out["post_id"].tolist() == tokens.loc[expected, "post_id"].tolist()
+    assert 30 < len(held_out) < 90   # about a fifth of 300
+
+
 def test_neutral_emoticons_teach_a_half_probability_and_clash_across_lists_is_an_error(repo, tmp_path):
     lexicon = load_emoticon_lexicon(repo / "data/lexicon/emoticons.yaml")
     assert lexicon["[吃瓜]"] == 0.5 and lexicon["[黑薯问号R]"] == 0.5
-    tokens = pd.DataFrame({"own_text": ["先看看后续", "先看看后续吧"], "emoticons": [["[吃瓜]"], ["[吃瓜]", "[怒]"]]})
+    tokens = pd.DataFrame({"post_id": ["a", "b"], "own_text": ["先看看后续", "先看看后续吧"],
+                           "emoticons": [["[吃瓜]"], ["[吃瓜]", "[怒]"]]})
     assert emoticon_labels(tokens, lexicon).to_dict("records") == [{"text": "先看看后续", "label": 0.5}]
     clash = tmp_path / "clash.yaml"
     clash.write_text("positive: ['[赞]']\nneutral: ['[赞]']\n", encoding="utf-8")
@@ -122,6 +143,7 @@ def test_domain_adaptation_on_a_tiny_corpus(tiny_model, tmp_path, repo):
     rows = [(f"{text}{'！' * (i % 4)}{'啊' * (i // 4)}", ["[怒]"]) for i in range(20) for text in negative]
     rows += [(f"{text}{'！' * (i % 4)}{'啊' * (i // 4)}", ["[赞]"]) for i in range(20) for text in positive]
     tokens = pd.DataFrame(rows, columns=["own_text", "emoticons"])
+    tokens.insert(0, "post_id", [f"p{number}" for number in range(len(tokens))])
     settings = AdaptSettings(epochs=4, learning_rate=3e-3, batch_size=16, max_length=48)
     report = adapt_model(folder, tmp_path / "adapted", tokens, lexicon, settings, progress=False)
     assert report["held_out_rows"] > 0

@@ -17,7 +17,7 @@ STAGES = ["demo_exports", "ingest", "segment_shard", "merge_tokens", "train_sent
           "compare_words", "compare_response"]
 
 
-def make_workdir(repo: Path, target: Path, edit_config=None) -> Path:
+def make_workdir(repo: Path, target: Path, edit_config=None, tiny: bool = True) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy(repo / "Snakefile", target)
     shutil.copy(repo / "environment.yml", target)
@@ -26,12 +26,13 @@ def make_workdir(repo: Path, target: Path, edit_config=None) -> Path:
     shutil.copytree(repo / "data" / "lexicon", target / "data" / "lexicon")
     shutil.copytree(repo / "data" / "sentiment", target / "data" / "sentiment")
     config = yaml.safe_load((target / "config/config.yaml").read_text())
-    config["demo"]["scale"] = 0.05
     config["pseudonymisation"]["key_file"] = ".firestorm/test.key"
-    # Tiny and fast, but on the split the committed teacher labels were made for (a different split is refused).
-    config["sentiment"]["train"].update(max_train_rows=400, epochs=1, hidden_size=32, layers=1, heads=2)
-    config["sentiment"]["adapt"].update(epochs=1)
-    config["spread"]["bootstrap_samples"] = 20
+    if tiny:
+        config["demo"]["scale"] = 0.05
+        # Tiny and fast, but on the split the committed teacher labels were made for (a different split is refused).
+        config["sentiment"]["train"].update(max_train_rows=400, epochs=1, hidden_size=32, layers=1, heads=2)
+        config["sentiment"]["adapt"].update(epochs=1)
+        config["spread"]["bootstrap_samples"] = 20
     if edit_config:
         edit_config(config)
     (target / "config/config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))

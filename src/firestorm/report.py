@@ -94,7 +94,9 @@ def methods_markdown(config: dict, cases: list[Case], qc: dict, evaluation: dict
               f"- Response effects: segmented quasi-Poisson / quasi-binomial regression, "
               f"{config.get('response', {}).get('pre_hours', 24)} h before (not before the peak) to "
               f"{config.get('response', {}).get('post_hours', 48)} h after; silent cases at the matched latency "
-              "as a counterfactual comparison.", "", "## Model fit per case", "",
+              "as a counterfactual comparison. The negative share's change is also corrected for "
+              "misclassification with confusion matrices measured before and after the interruption on "
+              "emoticon-labelled posts the model did not learn from (q = Mᵀπ; simulated interval).", "", "## Model fit per case", "",
               "| case | Hawkes branching ratio n [95% CI] | kernel mean h | KS p (time rescaling) |",
               "|---|---|---|---|"]
     for case in cases:

@@ -283,16 +283,43 @@ LABEL_ORDER = ("negative", "neutral", "positive")
 CORRECTED_SHARE_CHANGE = "level change, share points, corrected for misclassification"
 
 
-def corrected_share_change(label_fits: dict, confusion_counts, draws: int = 2000, seed: int = 0) -> dict:
+def confusion_counts(true_labels: pd.Series, predicted: pd.Series) -> np.ndarray:
+    """3 x 3 counts, rows true negative / neutral / positive, columns the predicted label (same order)."""
+    counts = np.zeros((3, 3))
+    true_index = pd.Categorical(true_labels, categories=LABEL_ORDER).codes
+    predicted_index = pd.Categorical(predicted, categories=LABEL_ORDER).codes
+    known = (true_index >= 0) & (predicted_index >= 0)
+    np.add.at(counts, (true_index[known], predicted_index[known]), 1)
+    return counts
+
+
+def segment_confusion(validation: pd.DataFrame, posts: pd.DataFrame, sentiment: pd.DataFrame,
+                      start: pd.Timestamp, interruption: pd.Timestamp, end: pd.Timestamp) -> dict:
+    """Confusion counts of the classifier before and after the interruption, from validation posts
+    (post_id, true_label) inside the ITS window: what people talk about changes at a response, and with it
+    which posts the classifier misreads, so one matrix for the whole window would bias the change."""
+    rows = (validation.merge(posts[["post_id", "created_at"]], on="post_id")
+            .merge(sentiment[["post_id", "label"]], on="post_id"))
+    rows = rows[(rows["created_at"] >= start) & (rows["created_at"] < end)]
+    after = rows["created_at"] >= interruption
+    return {"before": confusion_counts(rows.loc[~after, "true_label"], rows.loc[~after, "label"]),
+            "after": confusion_counts(rows.loc[after, "true_label"], rows.loc[after, "label"])}
+
+
+def corrected_share_change(label_fits: dict, confusion_before, confusion_after=None, draws: int = 2000,
+                           seed: int = 0) -> dict:
     """Level change of the *true* negative share at the interruption, corrected for the classifier's errors.
 
     The observed label shares q relate to the true class shares pi by q = M^T pi, with M[i, j] =
     P(label j | true class i) (the confusion matrix; rows negative, neutral, positive). Just before and just
     after the interruption q comes from the segmented fits of the negative and positive shares; pi = solve(M^T,
-    q), projected onto the simplex. Uncertainty by simulation: the fits' coefficients from their normal
-    approximation, each row of M from its Dirichlet posterior (counts + 1/2), percentile 95 % interval.
+    q), projected onto the simplex, with the matrix measured before the interruption for the level before and
+    the one measured after for the level after (one matrix for both when ``confusion_after`` is None).
+    Uncertainty by simulation: the fits' coefficients from their normal approximation, each row of each M from
+    its Dirichlet posterior (counts + 1/2), percentile 95 % interval.
     """
-    counts = np.asarray(confusion_counts, dtype=float)
+    counts_before = np.asarray(confusion_before, dtype=float)
+    counts_after = counts_before if confusion_after is None else np.asarray(confusion_after, dtype=float)
     rng = np.random.default_rng(seed)
 
     def level_shares(coefficients):
@@ -305,21 +332,29 @@ def corrected_share_change(label_fits: dict, confusion_counts, draws: int = 2000
         pi = np.clip(pi, 0, None)
         return pi[0] / pi.sum() if pi.sum() > 0 else np.nan
 
+    def point(counts):
+        return (counts + 0.5) / (counts + 0.5).sum(axis=1, keepdims=True)
+
+    def draw(counts):
+        return np.vstack([rng.dirichlet(row + 0.5) for row in counts])
+
     negative, positive = label_fits["negative"], label_fits["positive"]
-    point_matrix = (counts + 0.5) / (counts + 0.5).sum(axis=1, keepdims=True)
     (neg_before, neg_after), (pos_before, pos_after) = (level_shares(negative["coefficients"]),
                                                         level_shares(positive["coefficients"]))
-    estimate = true_negative(neg_after, pos_after, point_matrix) - true_negative(neg_before, pos_before, point_matrix)
+    estimate = (true_negative(neg_after, pos_after, point(counts_after))
+                - true_negative(neg_before, pos_before, point(counts_before)))
     simulated = []
     for _ in range(draws):
-        matrix = np.vstack([rng.dirichlet(row + 0.5) for row in counts])
+        matrix_before = draw(counts_before)
+        matrix_after = matrix_before if confusion_after is None else draw(counts_after)
         neg_coef = rng.multivariate_normal(negative["coefficients"], negative["covariance"])
         pos_coef = rng.multivariate_normal(positive["coefficients"], positive["covariance"])
         (nb, na), (pb, pa) = level_shares(neg_coef), level_shares(pos_coef)
-        simulated.append(true_negative(na, pa, matrix) - true_negative(nb, pb, matrix))
+        simulated.append(true_negative(na, pa, matrix_after) - true_negative(nb, pb, matrix_before))
     low, high = np.nanpercentile(simulated, [2.5, 97.5])
     return {"estimate": float(estimate), "ci95": [float(low), float(high)],
-            "confusion_rows": int(counts.sum()), "method": "confusion-matrix correction (q = M^T pi), simulated CI"}
+            "confusion_before": counts_before.astype(int).tolist(), "confusion_after": counts_after.astype(int).tolist(),
+            "method": "confusion-matrix correction (q = M^T pi; M measured before and after), simulated CI"}
 
 
 EFFECT_COLUMNS = ["case", "title", "interruption", "interruption_kind", "hours_before", "hours_after", "outcome",
@@ -334,14 +369,15 @@ def matched_latency(timing: pd.DataFrame) -> float | None:
 
 def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], sentiment: dict[str, pd.DataFrame],
                      pre_hours: float = 24.0, post_hours: float = 48.0,
-                     confusion_counts=None) -> tuple[pd.DataFrame, dict]:
+                     validation: dict[str, pd.DataFrame] | None = None) -> tuple[pd.DataFrame, dict]:
     """Interrupted time series around each case's response; for a silent case, around the matched time
     (same hours after onset as the responding cases' median latency), labelled as a counterfactual.
 
     The pre-period starts no earlier than one hour after the peak, so it is a decay, not the rise.
-    With ``confusion_counts`` (3 x 3, true negative/neutral/positive x label, from labelled posts of the
-    study) the negative share's level change is also given corrected for misclassification
-    (:func:`corrected_share_change`).
+    With ``validation`` (per case: post_id, true_label of posts whose true class is known and which the
+    classifier did not learn from) the negative share's level change is also given corrected for
+    misclassification (:func:`corrected_share_change`, confusion measured per segment by
+    :func:`segment_confusion`).
     Returns the long effects table (:data:`EFFECT_COLUMNS`) and the full fits per case.
     """
     matched = matched_latency(timing)
@@ -370,8 +406,10 @@ def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], senti
             ("negative share", "slope change, odds ratio per hour",
              fit["negative_share"]["slope_change_odds_ratio_per_hour"]),
         ]
-        if confusion_counts is not None:
-            corrected = corrected_share_change(fit["label_fits"], confusion_counts)
+        if validation is not None and row.case in validation:
+            confusion = segment_confusion(validation[row.case], posts[row.case], sentiment[row.case], start,
+                                          interruption, interruption + pd.Timedelta(hours=post_hours))
+            corrected = corrected_share_change(fit["label_fits"], confusion["before"], confusion["after"])
             fit["negative_share"]["level_change_share_points_corrected"] = corrected
             measures.append(("negative share", CORRECTED_SHARE_CHANGE, corrected))
         for outcome, measure, value in measures:

@@ -337,19 +337,39 @@ def load_emoticon_lexicon(path: str | Path) -> dict[str, float]:
     return lexicon
 
 
-def emoticon_labels(tokens: pd.DataFrame, lexicon: dict[str, int]) -> pd.DataFrame:
+def emoticon_post_labels(tokens: pd.DataFrame, lexicon: dict[str, float]) -> pd.DataFrame:
+    """Per post, the distant label its emoticons give: columns post_id, text (``own_text``, stripped) and
+    label (target P(positive): 0, 0.5 or 1). Only posts with own words whose emoticons agree in polarity."""
+    rows = []
+    for post_id, text, emoticons in zip(tokens["post_id"], tokens["own_text"].fillna(""), tokens["emoticons"]):
+        polarities = {lexicon[e] for e in emoticons if e in lexicon}
+        if len(polarities) == 1 and text.strip():
+            rows.append((post_id, text.strip(), polarities.pop()))
+    return pd.DataFrame(rows, columns=["post_id", "text", "label"])
+
+
+def emoticon_labels(tokens: pd.DataFrame, lexicon: dict[str, float]) -> pd.DataFrame:
     """Distant labels from platform emoticons: (text, label) for posts whose emoticons agree in polarity;
     ``label`` is the target P(positive): 0, 1, or 0.5 for posts with neutral emoticons only.
 
     ``tokens.own_text`` has the markup already removed, so the model never sees the emoticon it is taught by.
     Deduplicated; texts that appear with both labels are dropped.
     """
-    labels = []
-    for text, emoticons in zip(tokens["own_text"].fillna(""), tokens["emoticons"]):
-        polarities = {lexicon[e] for e in emoticons if e in lexicon}
-        if len(polarities) == 1 and text.strip():
-            labels.append((text.strip(), polarities.pop()))
-    return unique_labelled(pd.DataFrame(labels, columns=["text", "label"]))
+    return unique_labelled(emoticon_post_labels(tokens, lexicon)[["text", "label"]])
+
+
+def unseen_emoticon_posts(tokens: pd.DataFrame, lexicon: dict[str, float], adaptation: dict | None) -> pd.DataFrame:
+    """Emoticon-labelled posts whose text the sentiment model was not adapted on: post_id and true_label
+    (negative / neutral / positive). Every post counts (not every distinct text), so the posts weigh as they do
+    in the corpus. With ``adaptation`` (adaptation.json) only texts of its held-out split qualify; without
+    adaptation the model never saw any of them."""
+    posts = emoticon_post_labels(tokens, lexicon)
+    if adaptation is not None:
+        settings = adaptation["settings"]
+        posts = posts[split_by_hash(posts["text"], settings["held_out_fraction"], settings["seed"])]
+    names = {0.0: "negative", 0.5: "neutral", 1.0: "positive"}
+    return pd.DataFrame({"post_id": posts["post_id"].to_numpy(),
+                         "true_label": posts["label"].map(names).to_numpy()})
 
 
 @dataclass(frozen=True)

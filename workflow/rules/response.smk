@@ -1,5 +1,5 @@
 """Response timing compared across all cases in the config.
-INPUT: every case's spread.json, posts.parquet and sentiment.parquet.
+INPUT: every case's spread.json, posts.parquet, sentiment.parquet and tokens.parquet (emoticons).
 OUTPUT: results/comparison/response_timing.csv, response_effects.csv, aligned.csv, summary.md,
         figures/{aligned,unanswered,its}.{png,svg}.
 """
@@ -12,7 +12,9 @@ rule compare_response:
         sentiment=expand("results/{case}/sentiment.parquet", case=CASES),
         qc=expand("results/{case}/ingest_qc.json", case=CASES),
         frames=config["discourse"]["frames"],
-        # Emoticon-labelled held-out posts give the classifier's confusion matrix for the corrected effect.
+        # Emoticon-labelled posts the model did not learn from give its confusion matrix for the corrected effect.
+        tokens=expand("results/{case}/tokens.parquet", case=CASES),
+        emoticons=config["sentiment"].get("adapt", {}).get("emoticons", "data/lexicon/emoticons.yaml"),
         adaptation=[f"{ADAPTED_MODEL_DIR}/adaptation.json"] if adaptation_enabled() else [],
     output:
         timing=report(

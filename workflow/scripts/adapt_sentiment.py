@@ -12,7 +12,7 @@ sys.stderr = open(snakemake.log[0], "w")
 logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 
 set_threads(snakemake.threads)
-tokens = pd.concat([pd.read_parquet(path, columns=["own_text", "emoticons"]) for path in snakemake.input.tokens])
+tokens = pd.concat([pd.read_parquet(path, columns=["post_id", "own_text", "emoticons"]) for path in snakemake.input.tokens])
 report = adapt_model(snakemake.params.base, Path(snakemake.output.config).parent, tokens,
                      load_emoticon_lexicon(snakemake.input.emoticons), AdaptSettings(**snakemake.params.settings))
 logging.info("held-out emoticon slice: base %s -> adapted %s", report["base"]["emoticon_held_out"]["accuracy"],

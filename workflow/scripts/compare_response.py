@@ -10,6 +10,7 @@ from firestorm.config import load_case
 from firestorm.discourse import load_frames
 from firestorm.response import (aligned_series, detect_response, effect_lines, response_effects, summary_lines,
                                 timing_table, unanswered_curve)
+from firestorm.sentiment import load_emoticon_lexicon, unseen_emoticon_posts
 
 sys.stderr = open(snakemake.log[0], "w")
 
@@ -21,11 +22,14 @@ detected = [detect_response(posts[c.name], c, load_frames(snakemake.input.frames
             for c in cases]
 timing = timing_table(cases, spreads, detected)
 timing.to_csv(snakemake.output.timing, index=False)
-confusion = None
-if snakemake.input.adaptation:
-    adaptation = json.load(open(snakemake.input.adaptation[0], encoding="utf-8"))
-    confusion = adaptation["adapted"]["emoticon_confusion_3class"]["rows_true_columns_predicted"]
-effects, fits = response_effects(timing, posts, sentiment, **snakemake.params.its, confusion_counts=confusion)
+# Posts whose emoticons give their true class and whose text the model was not adapted on measure its errors.
+adaptation = (json.load(open(snakemake.input.adaptation[0], encoding="utf-8")) if snakemake.input.adaptation
+              else None)
+lexicon = load_emoticon_lexicon(snakemake.input.emoticons)
+validation = {c.name: unseen_emoticon_posts(pd.read_parquet(path, columns=["post_id", "own_text", "emoticons"]),
+                                            lexicon, adaptation)
+              for c, path in zip(cases, snakemake.input.tokens)}
+effects, fits = response_effects(timing, posts, sentiment, **snakemake.params.its, validation=validation)
 effects.to_csv(snakemake.output.effects, index=False)
 aligned = pd.concat(
     [aligned_series(posts[c.name], sentiment[c.name], c.name, t) for c, t in zip(cases, timing["onset"])],
