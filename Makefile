@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 KEY    := .firestorm/pseudonym.key
 CORES  ?= all
 
-.PHONY: setup run report report-check test lint teacher clean-results
+.PHONY: setup run report report-check test lint teacher bench slurm-check clean-results
 
 setup: $(STAMP)
 
@@ -43,6 +43,14 @@ report-check: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The whole study at 250k, 500k and 1M demo posts: time per stage, posts/s, peak RSS (results/bench/study_scale.json).
+bench: $(STAMP)
+	$(BIN)/python bench/study_scale.py
+
+# The study through the SLURM profile on a single-node SLURM started here (root; installs slurm-wlm + munge).
+slurm-check: $(STAMP)
+	$(BIN)/python -m pytest tests/test_slurm.py
 
 # Rebuild the committed teacher labels the default sentiment model is distilled from (~45 min on 2 cores).
 teacher: $(STAMP)

@@ -27,6 +27,10 @@ import numpy as np
 import pandas as pd
 
 LABELS = ("negative", "positive")
+# Texts tokenised and length-sorted together when scoring: bounds memory per job whatever the shard size
+# (a chunk's ids take a few tens of MB), while still sorting enough texts that batches pad little.
+SCORING_CHUNK = 20_000
+
 SENTIMENT = {
     "post_id": "string",
     "p_negative": "float64",
@@ -574,31 +578,34 @@ class SentimentModel:
         raise ValueError(f"{self.name}: cannot tell which label is positive from {names}")
 
     def logits(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        """Raw class logits per text (rows in input order). Texts are tokenised in one call, then scored in
+        """Raw class logits per text (rows in input order). Texts are tokenised in one call per chunk of
+        :data:`SCORING_CHUNK` texts (memory stays bounded however large a shard is), then scored in
         length-sorted batches to minimise padding."""
         import torch
         from tqdm.auto import tqdm
 
-        ids = self._encode([t or " " for t in texts])
-        order = np.argsort([len(row) for row in ids], kind="stable")
         result = np.empty((len(texts), self.model.config.num_labels), dtype=np.float64)
         pad = self.tokenizer.pad_token_id or 0
-        with torch.inference_mode():
-            for start in tqdm(range(0, len(texts), self.batch_size), desc="scoring sentiment", disable=not progress):
-                index = order[start:start + self.batch_size]
-                width = max(len(ids[i]) for i in index)
-                input_ids = np.full((len(index), width), pad, dtype=np.int64)
-                mask = np.zeros((len(index), width), dtype=np.int64)
-                for row, i in enumerate(index):
-                    input_ids[row, :len(ids[i])] = ids[i]
-                    mask[row, :len(ids[i])] = 1
-                if self.session is not None:
-                    logits = self.session.run(None, {"input_ids": input_ids, "attention_mask": mask})[0]
-                else:
-                    logits = self.model(input_ids=torch.from_numpy(input_ids).to(self.device),
-                                        attention_mask=torch.from_numpy(mask).to(self.device)).logits
-                    logits = logits.float().cpu().numpy()
-                result[index] = logits
+        with torch.inference_mode(), tqdm(total=len(texts), desc="scoring sentiment", disable=not progress) as bar:
+            for chunk_start in range(0, len(texts), SCORING_CHUNK):
+                ids = self._encode([t or " " for t in texts[chunk_start:chunk_start + SCORING_CHUNK]])
+                order = np.argsort([len(row) for row in ids], kind="stable")
+                for start in range(0, len(ids), self.batch_size):
+                    index = order[start:start + self.batch_size]
+                    width = max(len(ids[i]) for i in index)
+                    input_ids = np.full((len(index), width), pad, dtype=np.int64)
+                    mask = np.zeros((len(index), width), dtype=np.int64)
+                    for row, i in enumerate(index):
+                        input_ids[row, :len(ids[i])] = ids[i]
+                        mask[row, :len(ids[i])] = 1
+                    if self.session is not None:
+                        logits = self.session.run(None, {"input_ids": input_ids, "attention_mask": mask})[0]
+                    else:
+                        logits = self.model(input_ids=torch.from_numpy(input_ids).to(self.device),
+                                            attention_mask=torch.from_numpy(mask).to(self.device)).logits
+                        logits = logits.float().cpu().numpy()
+                    result[chunk_start + index] = logits
+                bar.update(len(ids))
         return result
 
     def _encode(self, texts: list[str]) -> list[list[int]]:

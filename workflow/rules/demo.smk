@@ -13,6 +13,8 @@ rule demo_exports:
         code_version=CODE_VERSION,
     log:
         "logs/demo/{case}.log",
+    benchmark:
+        "benchmarks/demo/{case}.tsv",
     conda:
         "../../environment.yml"
     script:

@@ -63,6 +63,8 @@ rule discourse:
         mem_mb=3000,
     log:
         "logs/discourse/{case}.log",
+    benchmark:
+        "benchmarks/discourse/{case}.tsv",
     conda:
         "../../environment.yml"
     script:
@@ -92,6 +94,8 @@ rule compare_words:
         code_version=CODE_VERSION,
     log:
         "logs/discourse/compare_words.log",
+    benchmark:
+        "benchmarks/discourse/compare_words.tsv",
     conda:
         "../../environment.yml"
     script:

@@ -20,6 +20,8 @@ rule ingest:
         code_version=CODE_VERSION,
     log:
         "logs/ingest/{case}.log",
+    benchmark:
+        "benchmarks/ingest/{case}.tsv",
     conda:
         "../../environment.yml"
     script:

@@ -31,6 +31,8 @@ rule report_text:
         code_version=CODE_VERSION,
     log:
         "logs/report/text.log",
+    benchmark:
+        "benchmarks/report/text.tsv",
     conda:
         "../../environment.yml"
     script:

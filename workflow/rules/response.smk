@@ -63,6 +63,8 @@ rule compare_response:
         code_version=CODE_VERSION,
     log:
         "logs/response/compare.log",
+    benchmark:
+        "benchmarks/response/compare.tsv",
     conda:
         "../../environment.yml"
     script:

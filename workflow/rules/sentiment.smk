@@ -28,6 +28,8 @@ rule train_sentiment_model:
         runtime=60,
     log:
         "logs/sentiment/train.log",
+    benchmark:
+        "benchmarks/sentiment/train.tsv",
     conda:
         "../../environment.yml"
     script:
@@ -65,6 +67,8 @@ rule adapt_sentiment_model:
         runtime=60,
     log:
         "logs/sentiment/adapt.log",
+    benchmark:
+        "benchmarks/sentiment/adapt.tsv",
     conda:
         "../../environment.yml"
     script:
@@ -89,6 +93,8 @@ rule score_sentiment_shard:
         mem_mb=2000,
     log:
         "logs/sentiment/{case}_{scatteritem}.log",
+    benchmark:
+        "benchmarks/sentiment/{case}_{scatteritem}.tsv",
     conda:
         "../../environment.yml"
     script:
@@ -102,6 +108,8 @@ rule merge_sentiment:
         "results/{case}/sentiment.parquet",
     log:
         "logs/sentiment/{case}_merge.log",
+    benchmark:
+        "benchmarks/sentiment/{case}_merge.tsv",
     conda:
         "../../environment.yml"
     script:

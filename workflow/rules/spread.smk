@@ -59,6 +59,8 @@ rule spread:
         code_version=CODE_VERSION,
     log:
         "logs/spread/{case}.log",
+    benchmark:
+        "benchmarks/spread/{case}.tsv",
     conda:
         "../../environment.yml"
     script:

@@ -21,6 +21,8 @@ rule segment_shard:
         code_version=CODE_VERSION,
     log:
         "logs/segment/{case}_{scatteritem}.log",
+    benchmark:
+        "benchmarks/segment/{case}_{scatteritem}.tsv",
     conda:
         "../../environment.yml"
     script:
@@ -34,6 +36,8 @@ rule merge_tokens:
         "results/{case}/tokens.parquet",
     log:
         "logs/segment/{case}_merge.log",
+    benchmark:
+        "benchmarks/segment/{case}_merge.tsv",
     conda:
         "../../environment.yml"
     script:

@@ -12,5 +12,6 @@ set_threads(snakemake.threads)
 params = snakemake.params
 model = SentimentModel(params.model, batch_size=params.batch_size, max_length=params.max_length,
                        runtime=params.runtime)
-scores = score_posts(pd.read_parquet(snakemake.input.tokens), model, tuple(params.neutral_band), progress=True)
+tokens = pd.read_parquet(snakemake.input.tokens, columns=["post_id", "own_text"])   # not the word lists
+scores = score_posts(tokens, model, tuple(params.neutral_band), progress=True)
 scores.to_parquet(snakemake.output[0], index=False)
