@@ -101,3 +101,12 @@ def test_date_parser_only_raises_value_error(text):
         parse_datetime(text, "Asia/Shanghai", CRAWL)
     except ValueError:
         pass
+
+
+@pytest.mark.parametrize("value", ["9" * 40, 10**30, 1e300, float("inf"), "1e309", "99999999亿"])
+def test_absurd_counts_are_errors_not_overflows(value):
+    """Found by the fuzzer: a 40-digit "count" overflowed the Int64 column instead of becoming a reject."""
+    from firestorm.parsing import parse_count
+
+    with pytest.raises(ValueError):
+        parse_count(value)

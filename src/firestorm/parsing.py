@@ -28,15 +28,13 @@ def parse_count(value) -> int | None:
     if isinstance(value, bool):
         raise ValueError(f"not a count: {value!r}")
     if isinstance(value, int):
-        if value < 0:
-            raise ValueError(f"negative count: {value}")
-        return value
+        return _plausible(value, value)
     if isinstance(value, float):
         if value != value:  # NaN
             return None
-        if value < 0 or value != int(value):
+        if value in (float("inf"), float("-inf")) or value != int(value):
             raise ValueError(f"not a whole count: {value!r}")
-        return int(value)
+        return _plausible(int(value), value)
     text = str(value).strip().replace(",", "").replace("，", "")
     if text == "" or text in {"赞", "评论", "转发", "收藏"}:
         return 0
@@ -46,9 +44,21 @@ def parse_count(value) -> int | None:
     if not match:
         raise ValueError(f"not a count: {value!r}")
     number = float(match["number"])
-    if match["unit"] is None and number != int(number):
+    if number == float("inf") or (match["unit"] is None and number != int(number)):
         raise ValueError(f"not a whole count: {value!r}")
-    return int(round(number * _UNIT[match["unit"]]))
+    return _plausible(int(round(number * _UNIT[match["unit"]])), value)
+
+
+# No post has a trillion likes; beyond this a "count" is corruption (and would not fit the Int64 columns).
+MAX_COUNT = 10**12
+
+
+def _plausible(count: int, value) -> int:
+    if count < 0:
+        raise ValueError(f"negative count: {value!r}")
+    if count > MAX_COUNT:
+        raise ValueError(f"implausible count (over {MAX_COUNT:,}): {str(value)[:40]!r}")
+    return count
 
 
 _RELATIVE = [
