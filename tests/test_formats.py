@@ -161,3 +161,14 @@ def test_parquet_input_through_the_generic_format(tmp_path, key):
     entry = {"platform": "xiaohongshu", "columns": {"post_id": "id", "text": "content", "created_at": "time"}}
     result = ingest_file(tmp_path / "posts.parquet", "generic", "Asia/Shanghai", key, entry=entry)
     assert list(result.posts["post_id"]) == ["xiaohongshu:p1"]
+
+
+def test_utf16_export_reads_like_its_utf8_original(tmp_path, key):
+    """Excel's "Unicode text" writes UTF-16 with a byte-order mark; the records are the same."""
+    original = FIXTURES / "weibo_search_小红书.csv"
+    utf16 = tmp_path / original.name
+    utf16.write_bytes(original.read_text(encoding="utf-8-sig").encode("utf-16"))
+    expected = ingest_file(original, "weibo_search_posts", "Asia/Shanghai", key)
+    result = ingest_file(utf16, "weibo_search_posts", "Asia/Shanghai", key)
+    assert result.posts.drop(columns="source_file").equals(expected.posts.drop(columns="source_file"))
+    assert result.rows_in == expected.rows_in

@@ -43,13 +43,17 @@ Realign = Callable[[list[str], list[str]], list[str] | None]
 
 
 def detect_encoding(path: Path, block_bytes: int = 1 << 20) -> str:
-    """UTF-8 (with or without BOM) if the whole file decodes as such, else GB18030 (Excel re-saves).
+    """UTF-16 when the file starts with its byte-order mark (Excel's "Unicode text"); else UTF-8 (with or
+    without BOM) if the whole file decodes as such, else GB18030 (Excel re-saves).
 
     Decodes block by block, so a large file is never held in memory at once.
     """
     import codecs
 
-    for encoding in ("utf-8-sig", "gb18030"):
+    with path.open("rb") as handle:
+        start = handle.read(2)
+    candidates = ("utf-16",) if start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else ("utf-8-sig", "gb18030")
+    for encoding in candidates:
         decoder = codecs.getincrementaldecoder(encoding)()
         try:
             with path.open("rb") as handle:
@@ -59,7 +63,8 @@ def detect_encoding(path: Path, block_bytes: int = 1 << 20) -> str:
             return encoding
         except UnicodeDecodeError:
             continue
-    raise ExportError(f"{path}: neither UTF-8 nor GB18030 text")
+    raise ExportError(f"{path}: not {' nor '.join(c.upper().replace('-SIG', '') for c in candidates)} text "
+                      "(undecodable bytes; re-export the file or convert it to UTF-8)")
 
 
 def read_export(path: str | Path, sheet: str | None = None, realign: Realign | None = None) -> ExportFile:
