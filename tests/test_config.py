@@ -139,3 +139,40 @@ def test_an_input_glob_matching_no_file_names_file_and_key(tmp_path, repo):
     path = write_case(tmp_path, repo, edit)
     with pytest.raises(IngestError, match=r"key 'inputs.0.path': 'data/nowhere/\*.csv' matches no file"):
         list(resolve_inputs(load_case(path), base_dir=tmp_path))
+
+
+@pytest.mark.parametrize("model, message", [
+    ("results/models/no_such_model", "no model folder at 'results/models/no_such_model'"),
+    ("./my-model", "no model folder at './my-model'"),
+    ("config", "is a folder without config.json"),
+    ("someorg/not-cached-model", "not in the local Hugging Face cache"),
+])
+def test_unknown_model_location_names_file_and_key(repo, monkeypatch, model, message):
+    from firestorm.config import check_model_location
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ConfigError, match=r"config/config.yaml: key 'sentiment.model'") as error:
+        check_model_location(model, "results/models/sentiment", base_dir=repo)
+    assert message in str(error.value)
+    check_model_location("results/models/sentiment", "results/models/sentiment", base_dir=repo)   # built here
+
+
+def test_unknown_model_path_stops_snakemake_before_any_job(repo, tmp_path):
+    import subprocess
+    import sys
+
+    workdir = tmp_path / "study"
+    workdir.mkdir()
+    for name in ("Snakefile", "environment.yml"):
+        (workdir / name).write_bytes((repo / name).read_bytes())
+    import shutil
+
+    for name in ("workflow", "config"):
+        shutil.copytree(repo / name, workdir / name)
+    config = yaml.safe_load((workdir / "config/config.yaml").read_text(encoding="utf-8"))
+    config["sentiment"]["model"] = "results/models/typo"
+    (workdir / "config/config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "snakemake", "-n"], cwd=workdir, capture_output=True, text=True)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "config/config.yaml: key 'sentiment.model'" in output and "results/models/typo" in output

@@ -171,5 +171,34 @@ def load_study_config(path: str | Path) -> dict:
     return document
 
 
+def check_model_location(model: str, built_here: str, source: str | Path = "config/config.yaml",
+                         base_dir: str | Path = ".") -> None:
+    """``sentiment.model`` must be the folder the pipeline trains (``built_here``), an existing transformers
+    model folder, or a Hugging Face hub id ("org/name"); offline (``HF_HUB_OFFLINE=1``) a hub id must already
+    be in the local cache. Raises ConfigError naming the file and key before any job runs."""
+    import os
+    import re
+
+    key = f"{source}: key 'sentiment.model'"
+    if model == built_here:
+        return
+    path = Path(base_dir) / Path(model).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").exists():
+            raise ConfigError(f"{key}: {model!r} is a folder without config.json, not a transformers model")
+        return
+    is_hub_id = (re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", model) is not None
+                 and not (Path(base_dir) / model.split("/")[0]).exists())
+    if not is_hub_id:
+        raise ConfigError(f"{key}: no model folder at {model!r} (nor is it a Hugging Face hub id such as "
+                          f"'org/name'); use {built_here!r} to have the pipeline train its model")
+    if os.environ.get("HF_HUB_OFFLINE") == "1" or os.environ.get("TRANSFORMERS_OFFLINE") == "1":
+        from huggingface_hub import try_to_load_from_cache
+
+        if not isinstance(try_to_load_from_cache(model, "config.json"), str):
+            raise ConfigError(f"{key}: hub model {model!r} is not in the local Hugging Face cache and the hub is "
+                              "offline (HF_HUB_OFFLINE=1)")
+
+
 def case_path(config: dict, case_name: str) -> Path:
     return Path(config["case_dir"]) / f"{case_name}.yaml"

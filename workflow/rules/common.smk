@@ -6,7 +6,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 import firestorm
-from firestorm.config import ConfigError, case_path, load_case, read_yaml
+from firestorm.config import ConfigError, case_path, check_model_location, load_case, read_yaml
 
 validate(config, "../schemas/config.schema.yaml")
 
@@ -28,6 +28,10 @@ def load_cases(config):
 CASES = load_cases(config)
 CODE_VERSION = firestorm.__version__
 DEFAULT_MODEL_DIR = "results/models/sentiment"
+try:   # an unknown model path fails now, naming file and key, not after ingest and segmentation have run
+    check_model_location(config["sentiment"]["model"], DEFAULT_MODEL_DIR)
+except ConfigError as error:
+    raise WorkflowError(f"invalid configuration:\n{error}") from None
 SHARDS = config["shards"]
 
 
