@@ -388,8 +388,13 @@ def its_figure(fits: dict, titles: dict, png_path, min_items: int = 10) -> None:
         points = fit["negative_share"]["level_change_share_points"]
         ax_volume.set_title(f"{titles.get(case, case)}\nvolume ×{rate['estimate']:.2f} "
                             f"[{rate['ci95'][0]:.2f}, {rate['ci95'][1]:.2f}]", fontsize=10)
-        ax_share.set_title(f"negative share {100 * points['estimate']:+.1f} pts "
-                           f"[{100 * points['ci95'][0]:+.1f}, {100 * points['ci95'][1]:+.1f}]", fontsize=10)
+        title = (f"labelled negative {100 * points['estimate']:+.1f} pts "
+                 f"[{100 * points['ci95'][0]:+.1f}, {100 * points['ci95'][1]:+.1f}]")
+        corrected = fit["negative_share"].get("level_change_share_points_corrected")
+        if corrected is not None:   # the estimate that accounts for the classifier's confusion matrix
+            title += (f"\ncorrected for misclassification {100 * corrected['estimate']:+.1f} pts "
+                      f"[{100 * corrected['ci95'][0]:+.1f}, {100 * corrected['ci95'][1]:+.1f}]")
+        ax_share.set_title(title, fontsize=10)
         ax_volume.set_yscale("symlog", linthresh=1)
         ax_volume.set_ylim(bottom=0)
         ax_share.set_ylim(0, 1)
