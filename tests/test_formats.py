@@ -172,3 +172,24 @@ def test_utf16_export_reads_like_its_utf8_original(tmp_path, key):
     result = ingest_file(utf16, "weibo_search_posts", "Asia/Shanghai", key)
     assert result.posts.drop(columns="source_file").equals(expected.posts.drop(columns="source_file"))
     assert result.rows_in == expected.rows_in
+
+
+def test_a_few_undecodable_bytes_reject_their_records_and_keep_the_rest(tmp_path, key):
+    """Junk bytes inside one record, and a file cut in the middle of a character: the damaged records are
+    rejected with the reason, the others are read as usual (not the whole file refused)."""
+    original = FIXTURES / "weibo_search_小红书.csv"
+    expected = ingest_file(original, "weibo_search_posts", "Asia/Shanghai", key)
+    data = original.read_bytes()
+    lines = data.split(b"\n")
+    lines[2] = lines[2][:12] + b"\xff\xfe\x80" + lines[2][12:]
+    damaged = tmp_path / original.name
+    damaged.write_bytes(b"\n".join(lines))
+    result = ingest_file(damaged, "weibo_search_posts", "Asia/Shanghai", key)
+    assert result.rows_in == expected.rows_in == len(result.posts) + len(result.rejects)
+    assert result.rejects["reason"].str.contains("undecodable bytes").sum() == 1
+    assert len(result.posts) == len(expected.posts) - 1
+    # Mostly garbage is still refused as a whole, naming the file.
+    noise = tmp_path / "noise.csv"
+    noise.write_bytes(data[:200] + bytes(range(128, 256)) * 20)
+    with pytest.raises(IngestError, match=r"noise.csv: not UTF-8 nor GB18030 text"):
+        ingest_file(noise, "weibo_search_posts", "Asia/Shanghai", key)

@@ -37,34 +37,50 @@ class ExportFile:
     header: list[str]
     records: Iterator[RawRecord]
     encoding: str
+    undecodable_bytes: int = 0   # replaced by U+FFFD while decoding; their records are rejected
 
 
 Realign = Callable[[list[str], list[str]], list[str] | None]
 
 
-def detect_encoding(path: Path, block_bytes: int = 1 << 20) -> str:
-    """UTF-16 when the file starts with its byte-order mark (Excel's "Unicode text"); else UTF-8 (with or
-    without BOM) if the whole file decodes as such, else GB18030 (Excel re-saves).
+# Share of decoded characters that may be undecodable bytes before a file counts as not text at all.
+MAX_DAMAGE = 0.01
 
-    Decodes block by block, so a large file is never held in memory at once.
+
+def detect_encoding(path: Path, block_bytes: int = 1 << 20) -> tuple[str, int]:
+    """(encoding, undecodable bytes) of a text export.
+
+    UTF-16 when the file starts with its byte-order mark (Excel's "Unicode text"); else UTF-8 (with or
+    without BOM) if the whole file decodes as such, else GB18030 (Excel re-saves). A file damaged in places
+    (junk bytes, a cut in the middle of a character) is read in the candidate encoding with the fewest
+    undecodable bytes, which become U+FFFD and mark their records for rejection; over :data:`MAX_DAMAGE` of
+    the text, the file is refused. Decodes block by block, so a large file is never held in memory at once.
     """
     import codecs
 
     with path.open("rb") as handle:
         start = handle.read(2)
     candidates = ("utf-16",) if start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else ("utf-8-sig", "gb18030")
+    damage = {}
     for encoding in candidates:
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with path.open("rb") as handle:
-                while block := handle.read(block_bytes):
-                    decoder.decode(block)
-                decoder.decode(b"", final=True)
-            return encoding
-        except UnicodeDecodeError:
-            continue
-    raise ExportError(f"{path}: not {' nor '.join(c.upper().replace('-SIG', '') for c in candidates)} text "
-                      "(undecodable bytes; re-export the file or convert it to UTF-8)")
+        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        replaced = characters = 0
+        with path.open("rb") as handle:
+            while True:
+                block = handle.read(block_bytes)
+                text = decoder.decode(block, final=not block)
+                replaced += text.count("\ufffd")
+                characters += len(text)
+                if not block:
+                    break
+        if replaced == 0:
+            return encoding, 0
+        damage[encoding] = (replaced, characters)
+    encoding, (replaced, characters) = min(damage.items(), key=lambda item: item[1][0])
+    if replaced > MAX_DAMAGE * max(characters, 1):
+        raise ExportError(f"{path}: not {' nor '.join(c.upper().replace('-SIG', '') for c in candidates)} text "
+                          f"({replaced:,} undecodable bytes; re-export the file or convert it to UTF-8)")
+    return encoding, replaced
 
 
 def read_export(path: str | Path, sheet: str | None = None, realign: Realign | None = None) -> ExportFile:
@@ -82,19 +98,20 @@ def read_export(path: str | Path, sheet: str | None = None, realign: Realign | N
     if suffix not in (".csv", ".txt", ".jsonl", ".json"):
         raise ExportError(f"{path}: unsupported file type {suffix!r} "
                           "(expected .csv, .json, .jsonl, .xlsx or .parquet)")
-    encoding = detect_encoding(path)
+    encoding, damaged = detect_encoding(path)
     if suffix in (".csv", ".txt"):
-        return _csv(path, encoding, realign)
-    if suffix == ".json" and _first_character(path, encoding) == "[":
-        return _json_array_stream(path, encoding)
-    text = path.read_text(encoding=encoding).replace("\x00", "")
-    if suffix == ".jsonl":
-        return _jsonl(text, encoding)
-    return _json(path, text, encoding)
+        export = _csv(path, encoding, realign)
+    elif suffix == ".json" and _first_character(path, encoding) == "[":
+        export = _json_array_stream(path, encoding)
+    else:
+        text = path.read_text(encoding=encoding, errors="replace").replace("\x00", "")
+        export = _jsonl(text, encoding) if suffix == ".jsonl" else _json(path, text, encoding)
+    export.undecodable_bytes = damaged
+    return export
 
 
 def _first_character(path: Path, encoding: str) -> str:
-    with path.open(encoding=encoding) as handle:
+    with path.open(encoding=encoding, errors="replace") as handle:
         while char := handle.read(1):
             if not char.isspace():
                 return char
@@ -107,7 +124,7 @@ def _json_array_stream(path: Path, encoding: str, block_chars: int = 1 << 20) ->
     A file cut off mid-write yields the complete records before the cut and one record with the problem.
     """
     decoder = json.JSONDecoder()
-    handle = path.open(encoding=encoding)
+    handle = path.open(encoding=encoding, errors="replace")
     state = {"buffer": handle.read(block_chars).replace("\x00", ""), "pos": 0, "eof": False}
     state["pos"] = state["buffer"].index("[") + 1
 
@@ -173,7 +190,7 @@ def _without_nul(handle):
 
 
 def _csv(path: Path, encoding: str, realign: Realign | None) -> ExportFile:
-    handle = path.open(encoding=encoding, newline="")
+    handle = path.open(encoding=encoding, errors="replace", newline="")
     reader = csv.reader(_without_nul(handle))
     try:
         header = [name.strip() for name in next(reader)]

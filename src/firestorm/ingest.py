@@ -107,6 +107,8 @@ def iter_file_chunks(path: str | Path, fmt: str | None, timezone: str, key: byte
     for record in export.records:
         rows_in += 1
         problem = ("(record)", record.problem) if record.problem is not None else None
+        if problem is None and export.undecodable_bytes and _damaged(record):
+            problem = ("(record)", "undecodable bytes in the file here (read as U+FFFD)")
         if problem is None:
             try:
                 row = normalise(record.fields, ctx)
@@ -120,6 +122,12 @@ def iter_file_chunks(path: str | Path, fmt: str | None, timezone: str, key: byte
             yield _chunk(kept, rejects, rows_in, source, fmt)
             kept, rejects, rows_in = [], [], 0
     yield _chunk(kept, rejects, rows_in, source, fmt)
+
+
+def _damaged(record) -> bool:
+    """Whether a record of a partly undecodable file holds a replaced byte."""
+    values = record.values if record.fields is None else record.fields.values()
+    return "\ufffd" in record.raw or any("\ufffd" in str(value) for value in (values or ()))
 
 
 def _chunk(kept, rejects, rows_in, source, fmt) -> FileIngest:
