@@ -74,13 +74,32 @@ def discourse_results(demo_corpus, key, repo):
                                str(repo / "data/lexicon/stopwords.txt"))
         sentiment = pd.DataFrame({"post_id": posts["post_id"], "label": "negative"})
         frames = load_frames(repo / "data/lexicon/frames.yaml", case)
-        results[name] = (analyse_discourse(posts, tokens, sentiment, case, frames), truth)
+        results[name] = (analyse_discourse(posts, tokens, sentiment, case, frames), truth, (posts, tokens, sentiment,
+                                                                                        case, frames))
     return results
+
+
+def test_batches_of_posts_give_the_tables_of_the_whole_case(discourse_results, tmp_path):
+    """The stage reads token lists in parquet batches so memory does not grow with the case: uneven batches
+    must give exactly the whole-table result."""
+    import networkx as nx
+
+    from firestorm.discourse import parquet_batches
+
+    whole, _, (posts, tokens, sentiment, case, frames) = discourse_results["miaoya_camera"]
+    path = tmp_path / "tokens.parquet"
+    tokens.to_parquet(path, row_group_size=997)
+    batched = analyse_discourse(posts, parquet_batches(path, list(tokens.columns), rows=1_234), sentiment, case,
+                                frames)
+    assert len(tokens) > 5 * 1_234
+    for key in ("frames_daily", "frames_phase", "frames_sentiment", "distinctive_phase", "hashtags", "emoticons"):
+        pd.testing.assert_frame_equal(batched[key], whole[key], check_dtype=False, obj=key)
+    assert nx.utils.graphs_equal(batched["graph"], whole["graph"])
 
 
 @pytest.mark.parametrize("name", ["xhs_trik_ai", "miaoya_camera"])
 def test_planted_frame_mix_per_phase_is_recovered_within_3_points(discourse_results, name):
-    result, truth = discourse_results[name]
+    result, truth, _ = discourse_results[name]
     shares = result["frames_phase"]
     shares = shares[shares["platform"] == "all"]
     for phase_start, planted in truth["frames_by_phase"].items():
@@ -91,7 +110,7 @@ def test_planted_frame_mix_per_phase_is_recovered_within_3_points(discourse_resu
 
 
 def test_distinctive_words_of_the_boycott_phase_are_boycott_words(discourse_results):
-    result, _ = discourse_results["xhs_trik_ai"]
+    result, _, _ = discourse_results["xhs_trik_ai"]
     table = result["distinctive_phase"]
     boycott_top = set(table[table["group"] == "boycott"].head(5)["word"])
     assert boycott_top & {"删图", "搬家", "退坑", "删号", "抵制", "停更"}

@@ -99,14 +99,20 @@ def assign_phases(times: pd.Series, case: Case) -> pd.Series:
                      index=times.index, name="phase")
 
 
-def frame_shares(indicators: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
-    """Share of posts carrying each frame per group, with Wilson 95 % intervals (long format)."""
+def frame_counts(indicators: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Posts (column ``posts``) and posts carrying each frame (one column per frame) per group: additive, so
+    batches of posts can be counted one at a time and summed (:func:`shares_from_counts`)."""
     frames = list(indicators.columns)
     joined = pd.concat([groups.reset_index(drop=True), indicators.reset_index(drop=True)], axis=1)
-    keys = list(groups.columns)
-    grouped = joined.groupby(keys, observed=True)
-    totals = grouped.size().rename("posts")
-    hits = grouped[frames].sum()
+    grouped = joined.groupby(list(groups.columns), observed=True)
+    return grouped[frames].sum().assign(posts=grouped.size())
+
+
+def shares_from_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """Long table of frame shares per group with Wilson 95 % intervals, from :func:`frame_counts` rows."""
+    keys = list(counts.index.names)
+    totals = counts["posts"]
+    hits = counts.drop(columns="posts")
     rows = hits.stack().rename("frame_posts").reset_index().rename(columns={f"level_{len(keys)}": "frame"})
     rows = rows.merge(totals.reset_index(), on=keys)
     rows["share"] = rows["frame_posts"] / rows["posts"]
@@ -114,10 +120,24 @@ def frame_shares(indicators: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame
     return rows
 
 
-def frame_by_sentiment(indicators: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
-    """Posts per frame and sentiment label, with the label shares within each frame."""
-    table = pd.DataFrame({frame: labels[indicators[frame].to_numpy()].value_counts()
-                          for frame in indicators.columns}).T.fillna(0).astype(int)
+def frame_shares(indicators: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Share of posts carrying each frame per group, with Wilson 95 % intervals (long format)."""
+    return shares_from_counts(frame_counts(indicators, groups))
+
+
+def frame_sentiment_counts(indicators: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
+    """Posts per frame (rows) and sentiment label (columns); additive over batches of posts."""
+    labels = labels.reset_index(drop=True)
+    return pd.DataFrame({frame: labels[indicators[frame].to_numpy()].value_counts()
+                         for frame in indicators.columns}).T.fillna(0).astype(int)
+
+
+def frame_by_sentiment(indicators: pd.DataFrame | None, labels: pd.Series | None = None,
+                       counts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Posts per frame and sentiment label, with the label shares within each frame (from indicators and
+    labels, or from summed :func:`frame_sentiment_counts`)."""
+    table = counts if counts is not None else frame_sentiment_counts(indicators, labels)
+    table = table.copy()
     for label in ("negative", "neutral", "positive"):
         if label not in table:
             table[label] = 0
@@ -198,15 +218,21 @@ def distinctive_words(groups: dict[str, Counter], prior_total: float = 1000.0, t
 # ----------------------------------------------------------------------------------------- networks
 def cooccurrence_graph(token_lists, top_terms: int = 40, min_weight: int = 5):
     """networkx graph of the ``top_terms`` most frequent words (by posts using them); an edge joins two words
-    used in at least ``min_weight`` common posts. Node attribute ``posts``, edge attribute ``weight``."""
+    used in at least ``min_weight`` common posts. Node attribute ``posts``, edge attribute ``weight``.
+    ``token_lists`` may also be a callable returning an iterator of batches of token lists: it is then read
+    twice (term frequencies, then pairs among the top terms) and never held whole."""
     import networkx as nx
 
-    documents = [set(content_words(list(tokens))) for tokens in token_lists]
-    frequency = Counter(word for words in documents for word in words)
+    batches = token_lists if callable(token_lists) else (lambda: iter([token_lists]))
+    frequency: Counter = Counter()
+    for batch in batches():
+        for tokens in batch:
+            frequency.update(set(content_words(list(tokens))))
     keep = {word for word, _ in sorted(frequency.items(), key=lambda kv: (-kv[1], kv[0]))[:top_terms]}
     pairs: Counter = Counter()
-    for words in documents:
-        pairs.update(combinations(sorted(words & keep), 2))
+    for batch in batches():
+        for tokens in batch:
+            pairs.update(combinations(sorted(set(content_words(list(tokens))) & keep), 2))
     graph = nx.Graph()
     for word in sorted(keep):
         graph.add_node(word, posts=int(frequency[word]))
@@ -216,58 +242,117 @@ def cooccurrence_graph(token_lists, top_terms: int = 40, min_weight: int = 5):
     return graph
 
 
-def markup_ranking(lists: pd.Series, phases: pd.Series, top: int = 15) -> pd.DataFrame:
-    """Most used hashtags (or emoticons) per phase: phase, rank, item, posts (posts using it at least once)."""
-    rows = []
+def markup_counts(lists: pd.Series, phases: pd.Series) -> dict[str, Counter]:
+    """Per phase, posts using each hashtag (or emoticon) at least once; additive over batches."""
+    counts = {}
     for phase in phases.cat.categories:
-        counts = Counter()
+        counter = Counter()
         for items in lists[(phases == phase).to_numpy()]:
-            counts.update(set(items))
-        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+            counter.update(set(items))
+        counts[phase] = counter
+    return counts
+
+
+def markup_ranking(lists: pd.Series | None, phases: pd.Series | None = None, top: int = 15,
+                   counts: dict[str, Counter] | None = None) -> pd.DataFrame:
+    """Most used hashtags (or emoticons) per phase: phase, rank, item, posts (posts using it at least once)."""
+    counts = counts if counts is not None else markup_counts(lists, phases)
+    rows = []
+    for phase, counter in counts.items():
+        ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
         rows += [{"phase": phase, "rank": i + 1, "item": item, "posts": n} for i, (item, n) in enumerate(ranked)]
     return pd.DataFrame(rows, columns=["phase", "rank", "item", "posts"])
 
 
 # ------------------------------------------------------------------------------------------ the stage
-def analyse_discourse(posts: pd.DataFrame, tokens: pd.DataFrame, sentiment: pd.DataFrame, case: Case,
+TOKEN_COLUMNS = ["post_id", "own_text", "tokens", "hashtags", "emoticons"]
+
+
+def analyse_discourse(posts: pd.DataFrame, tokens, sentiment: pd.DataFrame, case: Case,
                       frames: dict[str, tuple[str, ...]], prior_total: float = 1000.0, top_words: int = 15,
                       min_count: int = 5, network_terms: int = 40, network_min_weight: int = 5) -> dict:
     """All discourse tables of one case (see the module docstring) and the co-occurrence graph.
 
+    ``tokens`` is the case's token table, or a callable returning an iterator of batches of it (e.g. parquet
+    record batches): every table is a sum over posts, so batches are counted one at a time and the case's
+    word lists are never in memory at once (the co-occurrence network reads the batches twice). ``posts``
+    needs post_id, platform, created_at; ``sentiment`` post_id, label.
+
     Returns ``{"frames_daily", "frames_phase", "frames_sentiment", "distinctive_phase", "hashtags",
     "emoticons": DataFrame, "graph": networkx.Graph, "phases": [(name, start)]}``.
     """
-    table = (posts[["post_id", "platform", "created_at"]]
-             .merge(tokens[["post_id", "own_text", "tokens", "hashtags", "emoticons"]], on="post_id", how="inner")
-             .merge(sentiment[["post_id", "label"]], on="post_id", how="left")
-             .sort_values(["created_at", "post_id"], kind="stable").reset_index(drop=True))
-    indicators = FrameMatcher(frames).indicator_table(table["own_text"])
-    phases = assign_phases(table["created_at"], case)
-    day = table["created_at"].dt.tz_convert(case.timezone).dt.tz_localize(None).dt.normalize()
-    all_platforms = pd.Series("all", index=table.index)
-    daily = pd.concat([
-        frame_shares(indicators, pd.DataFrame({"day": day, "platform": table["platform"]})),
-        frame_shares(indicators, pd.DataFrame({"day": day, "platform": all_platforms})),
-    ], ignore_index=True)
-    by_phase = pd.concat([
-        frame_shares(indicators, pd.DataFrame({"phase": phases.astype(str), "platform": table["platform"]})),
-        frame_shares(indicators, pd.DataFrame({"phase": phases.astype(str), "platform": all_platforms})),
-    ], ignore_index=True)
-    phase_counts = {str(name): word_counts(table.loc[(phases == name).to_numpy(), "tokens"])
-                    for name in phases.cat.categories}
-    phase_counts = {name: counts for name, counts in phase_counts.items() if counts}
+    batches = tokens if callable(tokens) else (lambda: iter([tokens]))
+    meta = (posts[["post_id", "platform", "created_at"]]
+            .merge(sentiment[["post_id", "label"]], on="post_id", how="left"))
+    matcher = FrameMatcher(frames)
+    phase_names = [name for name, _ in phase_starts(case)]
+    day_counts, phase_frame_counts, sentiment_counts = [], [], []
+    words = {name: Counter() for name in phase_names}
+    hashtags = {name: Counter() for name in phase_names}
+    emoticons = {name: Counter() for name in phase_names}
+    for batch in batches():
+        table = meta.merge(batch[TOKEN_COLUMNS], on="post_id", how="inner")
+        if table.empty:
+            continue
+        indicators = matcher.indicator_table(table["own_text"])
+        phases = assign_phases(table["created_at"], case)
+        day = table["created_at"].dt.tz_convert(case.timezone).dt.tz_localize(None).dt.normalize()
+        for platform in (table["platform"], pd.Series("all", index=table.index)):
+            day_counts.append(frame_counts(indicators, pd.DataFrame({"day": day, "platform": platform})))
+            phase_frame_counts.append(frame_counts(indicators, pd.DataFrame({"phase": phases.astype(str),
+                                                                             "platform": platform})))
+        sentiment_counts.append(frame_sentiment_counts(indicators, table["label"].fillna("unscored")))
+        for name in phase_names:
+            in_phase = (phases == name).to_numpy()
+            words[name].update(word_counts(table.loc[in_phase, "tokens"]))
+        for target, column in ((hashtags, "hashtags"), (emoticons, "emoticons")):
+            for name, counter in markup_counts(table[column], phases).items():
+                target[name].update(counter)
+
+    def summed(parts: list[pd.DataFrame]) -> pd.DataFrame:
+        combined = pd.concat(parts)
+        return combined.groupby(level=list(range(combined.index.nlevels)), sort=True).sum()
+
+    daily = pd.concat([shares_from_counts(summed(day_counts[0::2])), shares_from_counts(summed(day_counts[1::2]))],
+                      ignore_index=True)
+    by_phase = pd.concat([shares_from_counts(summed(phase_frame_counts[0::2])),
+                          shares_from_counts(summed(phase_frame_counts[1::2]))], ignore_index=True)
+    if not day_counts:
+        raise ValueError(f"{case.name}: no post has tokens; nothing to analyse")
+    frame_order = [*matcher.frames, NO_FRAME]   # the indicator table's columns
+    sentiment_table = summed(sentiment_counts).reindex(frame_order).fillna(0).astype(int)
+    token_lists = lambda: (meta.merge(batch[["post_id", "tokens"]], on="post_id")["tokens"]  # noqa: E731
+                           for batch in batches())
     return {
         "frames_daily": daily,
         "frames_phase": by_phase,
-        "frames_sentiment": frame_by_sentiment(indicators, table["label"].fillna("unscored")),
-        "distinctive_phase": distinctive_words(phase_counts, prior_total, top_words, min_count),
-        "hashtags": markup_ranking(table["hashtags"], phases),
-        "emoticons": markup_ranking(table["emoticons"], phases),
-        "graph": cooccurrence_graph(table["tokens"], network_terms, network_min_weight),
+        "frames_sentiment": frame_by_sentiment(None, counts=sentiment_table),
+        "distinctive_phase": distinctive_words({n: c for n, c in words.items() if c}, prior_total, top_words,
+                                               min_count),
+        "hashtags": markup_ranking(None, counts=hashtags),
+        "emoticons": markup_ranking(None, counts=emoticons),
+        "graph": cooccurrence_graph(token_lists, network_terms, network_min_weight),
         "phases": phase_starts(case),
     }
 
 
-def case_word_counts(tokens: pd.DataFrame) -> Counter:
-    """Content-word counts of one case's posts (for the comparison between cases)."""
-    return word_counts(tokens["tokens"])
+def case_word_counts(tokens) -> Counter:
+    """Content-word counts of one case's posts (for the comparison between cases); ``tokens`` is the token
+    table or a callable returning an iterator of batches of it."""
+    batches = tokens if callable(tokens) else (lambda: iter([tokens]))
+    counts: Counter = Counter()
+    for batch in batches():
+        counts.update(word_counts(batch["tokens"]))
+    return counts
+
+
+def parquet_batches(path: str | Path, columns: list[str], rows: int = 50_000):
+    """A callable returning an iterator of DataFrames of ``rows`` records of a parquet file (read anew at each
+    call): what the batched analyses take instead of a whole table."""
+    import pyarrow.parquet as pq
+
+    def batches():
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=rows, columns=columns):
+            yield batch.to_pandas()
+
+    return batches

@@ -31,6 +31,10 @@ from firestorm.config import Case
 HOUR = pd.Timedelta(hours=1)
 
 
+# The columns of posts.parquet the spread stage reads (analyse_spread, daily_volume, daily_sentiment, figures).
+SPREAD_COLUMNS = ["post_id", "platform", "kind", "created_at", "author", "likes", "comments", "shares"]
+
+
 def hourly_counts(posts: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
                   by: list[str] | None = None, weight: str | None = None) -> pd.DataFrame:
     """Items per hour on a complete UTC hour grid from ``start`` to ``end``.

@@ -7,7 +7,7 @@ import pandas as pd
 
 from firestorm import figures
 from firestorm.config import load_case
-from firestorm.discourse import load_frames
+from firestorm.discourse import load_frames, parquet_batches
 from firestorm.response import (aligned_series, detect_response, effect_lines, response_effects, summary_lines,
                                 timing_table, unanswered_curve)
 from firestorm.sentiment import load_emoticon_lexicon, unseen_emoticon_posts
@@ -16,9 +16,15 @@ sys.stderr = open(snakemake.log[0], "w")
 
 cases = [load_case(path) for path in snakemake.params.case_files]
 spreads = [json.load(open(path, encoding="utf-8")) for path in snakemake.input.spreads]
-posts = {c.name: pd.read_parquet(path) for c, path in zip(cases, snakemake.input.posts)}
-sentiment = {c.name: pd.read_parquet(path) for c, path in zip(cases, snakemake.input.sentiment)}
-detected = [detect_response(posts[c.name], c, load_frames(snakemake.input.frames, c).get("response", ()))
+# Small per-post columns for every post; texts only of the official accounts' posts (response detection).
+posts = {c.name: pd.read_parquet(path, columns=["post_id", "platform", "created_at", "is_official"])
+         for c, path in zip(cases, snakemake.input.posts)}
+sentiment = {c.name: pd.read_parquet(path, columns=["post_id", "label"])
+             for c, path in zip(cases, snakemake.input.sentiment)}
+official = {c.name: pd.read_parquet(path, columns=["post_id", "created_at", "is_official", "text"],
+                                    filters=[("is_official", "==", True)])
+            for c, path in zip(cases, snakemake.input.posts)}
+detected = [detect_response(official[c.name], c, load_frames(snakemake.input.frames, c).get("response", ()))
             for c in cases]
 timing = timing_table(cases, spreads, detected)
 timing.to_csv(snakemake.output.timing, index=False)
@@ -26,8 +32,8 @@ timing.to_csv(snakemake.output.timing, index=False)
 adaptation = (json.load(open(snakemake.input.adaptation[0], encoding="utf-8")) if snakemake.input.adaptation
               else None)
 lexicon = load_emoticon_lexicon(snakemake.input.emoticons)
-validation = {c.name: unseen_emoticon_posts(pd.read_parquet(path, columns=["post_id", "own_text", "emoticons"]),
-                                            lexicon, adaptation)
+validation = {c.name: pd.concat([unseen_emoticon_posts(batch, lexicon, adaptation) for batch in
+                                 parquet_batches(path, ["post_id", "own_text", "emoticons"])()], ignore_index=True)
               for c, path in zip(cases, snakemake.input.tokens)}
 effects, fits = response_effects(timing, posts, sentiment, **snakemake.params.its, validation=validation)
 effects.to_csv(snakemake.output.effects, index=False)

@@ -7,15 +7,18 @@ import pandas as pd
 
 from firestorm import figures
 from firestorm.config import load_case
-from firestorm.discourse import analyse_discourse, load_frames
+from firestorm.discourse import TOKEN_COLUMNS, analyse_discourse, load_frames, parquet_batches
 
 sys.stderr = open(snakemake.log[0], "w")
 
 settings = snakemake.params.settings
 case = load_case(snakemake.params.case_file)
+# Token lists are read in batches (memory does not grow with the case); posts and labels are small columns.
 result = analyse_discourse(
-    pd.read_parquet(snakemake.input.posts), pd.read_parquet(snakemake.input.tokens),
-    pd.read_parquet(snakemake.input.sentiment), case, load_frames(snakemake.input.frames, case),
+    pd.read_parquet(snakemake.input.posts, columns=["post_id", "platform", "created_at"]),
+    parquet_batches(snakemake.input.tokens, TOKEN_COLUMNS),
+    pd.read_parquet(snakemake.input.sentiment, columns=["post_id", "label"]), case,
+    load_frames(snakemake.input.frames, case),
     prior_total=settings["prior_total"], top_words=settings["top_words"], min_count=settings["min_count"],
     network_terms=settings["network_terms"], network_min_weight=settings["network_min_weight"],
 )

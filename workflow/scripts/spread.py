@@ -7,13 +7,14 @@ import pandas as pd
 
 from firestorm import figures
 from firestorm.config import load_case
-from firestorm.spread import analyse_spread, daily_sentiment, daily_volume, hourly_counts
+from firestorm.spread import SPREAD_COLUMNS, analyse_spread, daily_sentiment, daily_volume, hourly_counts
 
 sys.stderr = open(snakemake.log[0], "w")
 
 case = load_case(snakemake.params.case_file)
-posts = pd.read_parquet(snakemake.input.posts)
-sentiment = pd.read_parquet(snakemake.input.sentiment)
+# Only the columns the spread measures use: texts are the bulk of a posts table and are not needed here.
+posts = pd.read_parquet(snakemake.input.posts, columns=SPREAD_COLUMNS)
+sentiment = pd.read_parquet(snakemake.input.sentiment, columns=["post_id", "label"])
 summary, hawkes = analyse_spread(posts, case, bootstrap=snakemake.params.bootstrap, seed=snakemake.params.seed)
 with open(snakemake.output.summary, "w", encoding="utf-8") as handle:
     json.dump(summary, handle, indent=2, ensure_ascii=False)
