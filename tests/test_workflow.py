@@ -115,12 +115,35 @@ def test_no_raw_identity_anywhere_in_results(finished_run):
             companies.add(account.get("nickname", ""))
     people = {p for p in people - companies if len(p) >= 4}
     assert len(people) > 100
-    leaks = []
+    leaks, scanned = [], set()
     for path in (workdir / "results").rglob("*"):
-        if path.is_file() and path.suffix in {".parquet", ".csv", ".json", ".md", ".svg", ".html"}:
-            content = path.read_bytes().decode("utf-8", errors="ignore")
+        if path.is_file() and path.suffix in {".parquet", ".csv", ".json", ".md", ".svg", ".html", ".graphml"}:
+            content = readable_text(path)
             leaks += [(path.name, p) for p in people if p in content]
+            scanned.add(path.suffix)
     assert not leaks[:10]
+    assert {".parquet", ".csv", ".json", ".svg", ".html"} <= scanned
+
+
+def readable_text(path: Path) -> str:
+    """A results file as text a leak would show in: parquet decoded (its pages are compressed), and the
+    report's embedded files (base64, some zlib-compressed) decoded and appended."""
+    import base64
+    import re
+    import zlib
+
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path).astype(str).to_csv()
+    content = path.read_bytes().decode("utf-8", errors="ignore")
+    if path.suffix == ".html":
+        for chunk in re.findall(r"base64,([A-Za-z0-9+/=]{16,})", content):
+            raw = base64.b64decode(chunk + "=" * (-len(chunk) % 4))
+            try:
+                raw = zlib.decompress(raw)
+            except zlib.error:
+                pass
+            content += raw.decode("utf-8", errors="ignore")
+    return content
 
 
 def test_report_is_generated(finished_run):
