@@ -121,6 +121,9 @@ def test_unseen_emoticon_posts_count_every_post_of_the_held_out_texts_only(repo)
         tokens["emoticons"].str.len() > 0).to_numpy()
     assert held_out["post_id"].tolist() == tokens.loc[expected, "post_id"].tolist()
     assert 30 < len(held_out) < 90   # about a fifth of 300
+    # A batch without any emoticon post (the response stage reads tokens in batches) gives an empty table.
+    none = unseen_emoticon_posts(tokens[tokens["emoticons"].str.len() == 0], lexicon, {"settings": settings})
+    assert list(none.columns) == ["post_id", "true_label"] and none.empty
 
 
 def test_neutral_emoticons_teach_a_half_probability_and_clash_across_lists_is_an_error(repo, tmp_path):

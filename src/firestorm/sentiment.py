@@ -64,7 +64,7 @@ def split_by_hash(texts: pd.Series, test_fraction: float, seed: int) -> np.ndarr
         digest = hashlib.sha256(f"{seed}:{text}".encode("utf-8")).digest()
         return int.from_bytes(digest[:8], "big") / 2**64
 
-    return np.array([bucket(t) < test_fraction for t in texts])
+    return np.array([bucket(t) < test_fraction for t in texts], dtype=bool)   # bool even when empty
 
 
 # ------------------------------------------------------------------------------------------- tokenizer
