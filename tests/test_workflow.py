@@ -96,8 +96,8 @@ def test_every_output_is_written_and_reconciled(finished_run):
             == "results/models/sentiment_adapted").all()
 
 
-def test_no_raw_identity_anywhere_in_results(finished_run):
-    workdir, _ = finished_run
+def people_in_exports(workdir: Path) -> set[str]:
+    """Every raw user id, nickname, profile URL and avatar of the demo exports (at least 4 characters)."""
     people = set()
     for export in (workdir / "data/demo").rglob("*.csv"):
         frame = pd.read_csv(export, dtype=str, encoding="utf-8-sig", keep_default_na=False)
@@ -113,7 +113,12 @@ def test_no_raw_identity_anywhere_in_results(finished_run):
     for case_file in (workdir / "config/cases").glob("*.yaml"):
         for account in yaml.safe_load(case_file.read_text(encoding="utf-8")).get("official_accounts", []):
             companies.add(account.get("nickname", ""))
-    people = {p for p in people - companies if len(p) >= 4}
+    return {p for p in people - companies if len(p) >= 4}
+
+
+def test_no_raw_identity_anywhere_in_results(finished_run):
+    workdir, _ = finished_run
+    people = people_in_exports(workdir)
     assert len(people) > 100
     leaks, scanned = [], set()
     for path in (workdir / "results").rglob("*"):
@@ -122,7 +127,7 @@ def test_no_raw_identity_anywhere_in_results(finished_run):
             leaks += [(path.name, p) for p in people if p in content]
             scanned.add(path.suffix)
     assert not leaks[:10]
-    assert {".parquet", ".csv", ".json", ".svg", ".html"} <= scanned
+    assert {".parquet", ".csv", ".json", ".svg", ".graphml"} <= scanned   # the report: test below
 
 
 def readable_text(path: Path) -> str:
@@ -151,6 +156,9 @@ def test_report_is_generated(finished_run):
     result = snakemake(workdir, "--report", "results/report.html")
     assert result.returncode == 0, result.stderr[-3000:]
     assert (workdir / "results/report.html").stat().st_size > 50_000
+    # The report embeds copies of the results: none of them may carry a person either.
+    content = readable_text(workdir / "results/report.html")
+    assert not [p for p in people_in_exports(workdir) if p in content][:10]
 
 
 def test_lint_is_clean(repo):
