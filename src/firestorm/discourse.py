@@ -120,11 +120,6 @@ def shares_from_counts(counts: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def frame_shares(indicators: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
-    """Share of posts carrying each frame per group, with Wilson 95 % intervals (long format)."""
-    return shares_from_counts(frame_counts(indicators, groups))
-
-
 def frame_sentiment_counts(indicators: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
     """Posts per frame (rows) and sentiment label (columns); additive over batches of posts."""
     labels = labels.reset_index(drop=True)
@@ -132,12 +127,10 @@ def frame_sentiment_counts(indicators: pd.DataFrame, labels: pd.Series) -> pd.Da
                          for frame in indicators.columns}).T.fillna(0).astype(int)
 
 
-def frame_by_sentiment(indicators: pd.DataFrame | None, labels: pd.Series | None = None,
-                       counts: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Posts per frame and sentiment label, with the label shares within each frame (from indicators and
-    labels, or from summed :func:`frame_sentiment_counts`)."""
-    table = counts if counts is not None else frame_sentiment_counts(indicators, labels)
-    table = table.copy()
+def frame_by_sentiment(counts: pd.DataFrame) -> pd.DataFrame:
+    """Posts per frame and sentiment label, with the label shares within each frame, from summed
+    :func:`frame_sentiment_counts`."""
+    table = counts.copy()
     for label in ("negative", "neutral", "positive"):
         if label not in table:
             table[label] = 0
@@ -216,6 +209,12 @@ def distinctive_words(groups: dict[str, Counter], prior_total: float = 1000.0, t
 
 
 # ----------------------------------------------------------------------------------------- networks
+def as_batches(table):
+    """The callable-returning-batches form the batched analyses read: ``table`` itself when it already is one
+    (see :func:`parquet_batches`), else one batch holding the whole table."""
+    return table if callable(table) else (lambda: iter([table]))
+
+
 def cooccurrence_graph(token_lists, top_terms: int = 40, min_weight: int = 5):
     """networkx graph of the ``top_terms`` most frequent words (by posts using them); an edge joins two words
     used in at least ``min_weight`` common posts. Node attribute ``posts``, edge attribute ``weight``.
@@ -223,7 +222,7 @@ def cooccurrence_graph(token_lists, top_terms: int = 40, min_weight: int = 5):
     twice (term frequencies, then pairs among the top terms) and never held whole."""
     import networkx as nx
 
-    batches = token_lists if callable(token_lists) else (lambda: iter([token_lists]))
+    batches = as_batches(token_lists)
     frequency: Counter = Counter()
     for batch in batches():
         for tokens in batch:
@@ -253,10 +252,9 @@ def markup_counts(lists: pd.Series, phases: pd.Series) -> dict[str, Counter]:
     return counts
 
 
-def markup_ranking(lists: pd.Series | None, phases: pd.Series | None = None, top: int = 15,
-                   counts: dict[str, Counter] | None = None) -> pd.DataFrame:
-    """Most used hashtags (or emoticons) per phase: phase, rank, item, posts (posts using it at least once)."""
-    counts = counts if counts is not None else markup_counts(lists, phases)
+def markup_ranking(counts: dict[str, Counter], top: int = 15) -> pd.DataFrame:
+    """Most used hashtags (or emoticons) per phase, from summed :func:`markup_counts`: phase, rank, item,
+    posts (posts using it at least once)."""
     rows = []
     for phase, counter in counts.items():
         ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
@@ -281,7 +279,7 @@ def analyse_discourse(posts: pd.DataFrame, tokens, sentiment: pd.DataFrame, case
     Returns ``{"frames_daily", "frames_phase", "frames_sentiment", "distinctive_phase", "hashtags",
     "emoticons": DataFrame, "graph": networkx.Graph, "phases": [(name, start)]}``.
     """
-    batches = tokens if callable(tokens) else (lambda: iter([tokens]))
+    batches = as_batches(tokens)
     meta = (posts[["post_id", "platform", "created_at"]]
             .merge(sentiment[["post_id", "label"]], on="post_id", how="left"))
     matcher = FrameMatcher(frames)
@@ -309,6 +307,9 @@ def analyse_discourse(posts: pd.DataFrame, tokens, sentiment: pd.DataFrame, case
             for name, counter in markup_counts(table[column], phases).items():
                 target[name].update(counter)
 
+    if not day_counts:
+        raise ValueError(f"{case.name}: no post has tokens; nothing to analyse")
+
     def summed(parts: list[pd.DataFrame]) -> pd.DataFrame:
         combined = pd.concat(parts)
         return combined.groupby(level=list(range(combined.index.nlevels)), sort=True).sum()
@@ -317,8 +318,6 @@ def analyse_discourse(posts: pd.DataFrame, tokens, sentiment: pd.DataFrame, case
                       ignore_index=True)
     by_phase = pd.concat([shares_from_counts(summed(phase_frame_counts[0::2])),
                           shares_from_counts(summed(phase_frame_counts[1::2]))], ignore_index=True)
-    if not day_counts:
-        raise ValueError(f"{case.name}: no post has tokens; nothing to analyse")
     frame_order = [*matcher.frames, NO_FRAME]   # the indicator table's columns
     sentiment_table = summed(sentiment_counts).reindex(frame_order).fillna(0).astype(int)
     token_lists = lambda: (meta.merge(batch[["post_id", "tokens"]], on="post_id")["tokens"]  # noqa: E731
@@ -326,11 +325,11 @@ def analyse_discourse(posts: pd.DataFrame, tokens, sentiment: pd.DataFrame, case
     return {
         "frames_daily": daily,
         "frames_phase": by_phase,
-        "frames_sentiment": frame_by_sentiment(None, counts=sentiment_table),
+        "frames_sentiment": frame_by_sentiment(sentiment_table),
         "distinctive_phase": distinctive_words({n: c for n, c in words.items() if c}, prior_total, top_words,
                                                min_count),
-        "hashtags": markup_ranking(None, counts=hashtags),
-        "emoticons": markup_ranking(None, counts=emoticons),
+        "hashtags": markup_ranking(hashtags),
+        "emoticons": markup_ranking(emoticons),
         "graph": cooccurrence_graph(token_lists, network_terms, network_min_weight),
         "phases": phase_starts(case),
     }
@@ -339,7 +338,7 @@ def analyse_discourse(posts: pd.DataFrame, tokens, sentiment: pd.DataFrame, case
 def case_word_counts(tokens) -> Counter:
     """Content-word counts of one case's posts (for the comparison between cases); ``tokens`` is the token
     table or a callable returning an iterator of batches of it."""
-    batches = tokens if callable(tokens) else (lambda: iter([tokens]))
+    batches = as_batches(tokens)
     counts: Counter = Counter()
     for batch in batches():
         counts.update(word_counts(batch["tokens"]))

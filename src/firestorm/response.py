@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from firestorm.config import Case
+from firestorm.sentiment import confusion_counts
 
 TIMING_COLUMNS = [
     "case", "title", "company", "trigger", "onset", "peak", "response", "responded", "censored_at",
@@ -279,18 +280,7 @@ def interrupted_time_series(posts: pd.DataFrame, sentiment: pd.DataFrame, interr
     }
 
 
-LABEL_ORDER = ("negative", "neutral", "positive")
 CORRECTED_SHARE_CHANGE = "level change, share points, corrected for misclassification"
-
-
-def confusion_counts(true_labels: pd.Series, predicted: pd.Series) -> np.ndarray:
-    """3 x 3 counts, rows true negative / neutral / positive, columns the predicted label (same order)."""
-    counts = np.zeros((3, 3))
-    true_index = pd.Categorical(true_labels, categories=LABEL_ORDER).codes
-    predicted_index = pd.Categorical(predicted, categories=LABEL_ORDER).codes
-    known = (true_index >= 0) & (predicted_index >= 0)
-    np.add.at(counts, (true_index[known], predicted_index[known]), 1)
-    return counts
 
 
 def segment_confusion(validation: pd.DataFrame, posts: pd.DataFrame, sentiment: pd.DataFrame,

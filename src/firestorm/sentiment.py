@@ -324,6 +324,7 @@ def fit(model, tokenizer, texts: list[str], labels: np.ndarray, *, epochs: int, 
 
 # ------------------------------------------------------------------------------------- domain adaptation
 EMOTICON_TARGETS = {"positive": 1.0, "negative": 0.0, "neutral": 0.5}
+EMOTICON_CLASS = {target: name for name, target in EMOTICON_TARGETS.items()}   # 0.5 -> "neutral"
 
 
 def load_emoticon_lexicon(path: str | Path) -> dict[str, float]:
@@ -371,9 +372,8 @@ def unseen_emoticon_posts(tokens: pd.DataFrame, lexicon: dict[str, float], adapt
     if adaptation is not None:
         settings = adaptation["settings"]
         posts = posts[split_by_hash(posts["text"], settings["held_out_fraction"], settings["seed"])]
-    names = {0.0: "negative", 0.5: "neutral", 1.0: "positive"}
     return pd.DataFrame({"post_id": posts["post_id"].to_numpy(),
-                         "true_label": posts["label"].map(names).to_numpy()})
+                         "true_label": posts["label"].map(EMOTICON_CLASS).to_numpy()})
 
 
 @dataclass(frozen=True)
@@ -463,16 +463,27 @@ def adapt_model(base_dir: str | Path, out_dir: str | Path, tokens: pd.DataFrame,
     return report
 
 
+CLASSES = ("negative", "neutral", "positive")
+
+
+def confusion_counts(true_labels, predicted) -> np.ndarray:
+    """3 x 3 counts, rows true negative / neutral / positive, columns the predicted label (same order);
+    pairs with an unknown label on either side are not counted."""
+    counts = np.zeros((3, 3))
+    true_index = pd.Categorical(true_labels, categories=CLASSES).codes
+    predicted_index = pd.Categorical(predicted, categories=CLASSES).codes
+    known = (true_index >= 0) & (predicted_index >= 0)
+    np.add.at(counts, (true_index[known], predicted_index[known]), 1)
+    return counts
+
+
 def three_class_confusion(targets: np.ndarray, p_positive: np.ndarray, neutral_band) -> dict:
     """Counts of (emoticon class, model label) with the neutral band: rows true negative / neutral / positive
-    (targets 0 / 0.5 / 1), columns the labels. The response stage corrects label shares with it."""
-    order = ["negative", "neutral", "positive"]
-    true_class = np.select([np.asarray(targets) == 0, np.asarray(targets) == 0.5], [0, 1], 2)
+    (targets 0 / 0.5 / 1), columns the labels; reported in adaptation.json."""
+    true_labels = [EMOTICON_CLASS[float(target)] for target in np.asarray(targets)]
     labels = label_from_probability(np.asarray(p_positive), tuple(neutral_band))
-    predicted = np.array([order.index(label) for label in labels], dtype=int)
-    counts = np.zeros((3, 3), dtype=int)
-    np.add.at(counts, (true_class, predicted), 1)
-    return {"labels": order, "rows_true_columns_predicted": counts.tolist()}
+    return {"labels": list(CLASSES),
+            "rows_true_columns_predicted": confusion_counts(true_labels, labels).astype(int).tolist()}
 
 
 def neutral_metrics(p_positive: np.ndarray, neutral_band) -> dict:
