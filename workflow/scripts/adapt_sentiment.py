@@ -1,15 +1,14 @@
 """Adapt the sentiment model to the study's posts by emoticon distant supervision (firestorm.sentiment)."""
 
 import logging
-import sys
 from pathlib import Path
 
 import pandas as pd
 
+from firestorm.jobs import log_to
 from firestorm.sentiment import AdaptSettings, adapt_model, load_emoticon_lexicon, set_threads
 
-sys.stderr = open(snakemake.log[0], "w")
-logging.basicConfig(stream=sys.stderr, level=logging.INFO)
+log_to(snakemake)
 
 set_threads(snakemake.threads)
 tokens = pd.concat([pd.read_parquet(path, columns=["post_id", "own_text", "emoticons"]) for path in snakemake.input.tokens])

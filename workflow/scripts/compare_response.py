@@ -1,18 +1,18 @@
 """Response timing and effects across cases: tables, aligned series, figures, summary (firestorm.response)."""
 
 import json
-import sys
 
 import pandas as pd
 
 from firestorm import figures
 from firestorm.config import load_case
 from firestorm.discourse import load_frames, parquet_batches
+from firestorm.jobs import log_to
 from firestorm.response import (aligned_series, detect_response, effect_lines, response_effects, summary_lines,
                                 timing_table, unanswered_curve)
 from firestorm.sentiment import load_emoticon_lexicon, unseen_emoticon_posts
 
-sys.stderr = open(snakemake.log[0], "w")
+log_to(snakemake)
 
 cases = [load_case(path) for path in snakemake.params.case_files]
 spreads = [json.load(open(path, encoding="utf-8")) for path in snakemake.input.spreads]

@@ -1,12 +1,12 @@
 """Distinctive words of each case against the other cases (Fightin' Words; firestorm.discourse)."""
 
-import sys
 
 from firestorm import figures
 from firestorm.config import load_case
 from firestorm.discourse import case_word_counts, distinctive_words, parquet_batches
+from firestorm.jobs import log_to
 
-sys.stderr = open(snakemake.log[0], "w")
+log_to(snakemake)
 
 settings = snakemake.params.settings
 cases = [load_case(path) for path in snakemake.params.case_files]

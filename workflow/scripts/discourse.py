@@ -1,6 +1,5 @@
 """Discourse tables, network and figures of one case (firestorm.discourse, firestorm.figures)."""
 
-import sys
 
 import networkx as nx
 import pandas as pd
@@ -8,8 +7,9 @@ import pandas as pd
 from firestorm import figures
 from firestorm.config import load_case
 from firestorm.discourse import TOKEN_COLUMNS, analyse_discourse, load_frames, parquet_batches
+from firestorm.jobs import log_to
 
-sys.stderr = open(snakemake.log[0], "w")
+log_to(snakemake)
 
 settings = snakemake.params.settings
 case = load_case(snakemake.params.case_file)

@@ -1,13 +1,12 @@
 """Write the synthetic demo exports of one case (firestorm.demo)."""
 
 import logging
-import sys
 
 from firestorm.config import load_case
 from firestorm.demo import generate_case
+from firestorm.jobs import log_to
 
-sys.stderr = open(snakemake.log[0], "w")
-logging.basicConfig(stream=sys.stderr, level=logging.INFO)
+log_to(snakemake)
 
 truth = generate_case(load_case(snakemake.params.case_file), snakemake.output[0], scale=snakemake.params.scale)
 logging.info("wrote %d items in %d export files", truth["items"]["total"], len(truth["exports"]))

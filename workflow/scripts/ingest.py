@@ -2,14 +2,13 @@
 
 import json
 import logging
-import sys
 
 from firestorm.config import load_case
 from firestorm.ingest import ingest_case_to_files
+from firestorm.jobs import log_to
 from firestorm.privacy import load_key
 
-sys.stderr = open(snakemake.log[0], "w")
-logging.basicConfig(stream=sys.stderr, level=logging.INFO)
+log_to(snakemake)
 
 key = load_key(snakemake.params.key_env, snakemake.params.key_file)
 case = load_case(snakemake.params.case_file)

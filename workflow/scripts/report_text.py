@@ -1,15 +1,15 @@
 """Methods section and findings in numbers (firestorm.report)."""
 
 import json
-import sys
 from pathlib import Path
 
 import pandas as pd
 
 from firestorm.config import load_case
+from firestorm.jobs import log_to
 from firestorm.report import methods_markdown, summary_markdown
 
-sys.stderr = open(snakemake.log[0], "w")
+log_to(snakemake)
 
 
 def read_json(path):

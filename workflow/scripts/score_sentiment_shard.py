@@ -1,12 +1,12 @@
 """Score one shard's posts with the configured transformers model (firestorm.sentiment)."""
 
-import sys
 
 import pandas as pd
 
+from firestorm.jobs import log_to
 from firestorm.sentiment import SentimentModel, score_posts, set_threads
 
-sys.stderr = open(snakemake.log[0], "w")
+log_to(snakemake)
 
 set_threads(snakemake.threads)
 params = snakemake.params

@@ -1,12 +1,12 @@
 """Segment one shard of a case's posts with jieba (firestorm.text)."""
 
-import sys
 
 import pandas as pd
 
+from firestorm.jobs import log_to
 from firestorm.text import segment_posts, shard
 
-sys.stderr = open(snakemake.log[0], "w")
+log_to(snakemake)
 
 number, count = (int(part) for part in snakemake.params.shard.split("-of-"))
 posts = shard(pd.read_parquet(snakemake.input.posts, columns=["post_id", "text"]), number - 1, count)

@@ -1,15 +1,15 @@
 """Spread statistics and figures of one case (firestorm.spread, firestorm.figures)."""
 
 import json
-import sys
 
 import pandas as pd
 
 from firestorm import figures
 from firestorm.config import load_case
+from firestorm.jobs import log_to
 from firestorm.spread import SPREAD_COLUMNS, analyse_spread, daily_sentiment, daily_volume, hourly_counts
 
-sys.stderr = open(snakemake.log[0], "w")
+log_to(snakemake)
 
 case = load_case(snakemake.params.case_file)
 # Only the columns the spread measures use: texts are the bulk of a posts table and are not needed here.
