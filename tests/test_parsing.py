@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, strategies as st
 
-from firestorm.parsing import parse_count, parse_datetime, parse_epoch
+from firestorm.parsing import parse_count, parse_datetime, parse_datetime_precision, parse_epoch
 
 CRAWL = pd.Timestamp("2023-08-02 15:30:00", tz="Asia/Shanghai").tz_convert("UTC")
 
@@ -110,3 +110,24 @@ def test_absurd_counts_are_errors_not_overflows(value):
 
     with pytest.raises(ValueError):
         parse_count(value)
+
+
+@pytest.mark.parametrize("value, precision", [
+    ("2019-07-31", "day"), ("2019/7/31", "day"), ("2019年7月31日", "day"), ("07-31", "day"),
+    ("2023-07-31 12:00", "minute"), ("2023-07-31T12:00", "minute"), ("2022年07月31日 12:00", "minute"),
+    ("07月31日 12:00", "minute"), ("昨天 12:00", "minute"), ("3分钟前", "minute"), ("刚刚", "minute"),
+    ("3小时前", "hour"),
+    ("2023-07-31 12:00:05", "second"), ("2023-07-31T12:00:00+08:00", "second"), ("1690776000", "second"),
+    ("1690776000123", "second"), ("Mon Jul 31 12:00:00 +0800 2023", "second"), ("2025-03-17_14:54:11", "second"),
+    (1690776000, "second"),
+])
+def test_every_date_form_states_its_precision(value, precision):
+    crawled = pd.Timestamp("2023-08-01T12:00:00+08:00")
+    stamp, stated = parse_datetime_precision(value, "Asia/Shanghai", crawled)
+    assert stated == precision
+    assert stamp == parse_datetime(value, "Asia/Shanghai", crawled)
+
+
+def test_a_date_without_time_is_local_midnight_of_that_day():
+    stamp, precision = parse_datetime_precision("2019-07-31", "Asia/Shanghai")
+    assert precision == "day" and stamp.isoformat() == "2019-07-30T16:00:00+00:00"

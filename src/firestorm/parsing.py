@@ -72,6 +72,8 @@ _RELATIVE = [
         lambda m, now: now.normalize() - pd.Timedelta(days=1) + pd.Timedelta(hours=int(m[1]), minutes=int(m[2])),
     ),
 ]
+# What each relative form states: "3小时前" is known to the hour, "昨天 12:00" to the minute.
+_RELATIVE_PRECISION = ("minute", "second", "minute", "hour", "minute", "minute")
 _MONTH_DAY = re.compile(r"^(\d{1,2})[-月](\d{1,2})日?(?:\s+(\d{1,2}):(\d{2}))?$")
 _CHINESE_DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _WEIBO_API = re.compile(r"^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d{2}:\d{2}:\d{2} [+-]\d{4} \d{4}$")
@@ -94,8 +96,17 @@ def parse_epoch(value) -> pd.Timestamp:
 
 
 def parse_datetime(value, timezone: str = "Asia/Shanghai", crawled_at: pd.Timestamp | None = None) -> pd.Timestamp:
-    """Any date form the crawlers emit, as a tz-aware UTC timestamp.
+    """Any date form the crawlers emit, as a tz-aware UTC timestamp (see :func:`parse_datetime_precision`)."""
+    return parse_datetime_precision(value, timezone, crawled_at)[0]
 
+
+def parse_datetime_precision(value, timezone: str = "Asia/Shanghai",
+                             crawled_at: pd.Timestamp | None = None) -> tuple[pd.Timestamp, str]:
+    """Any date form the crawlers emit, as (tz-aware UTC timestamp, precision).
+
+    The precision (``second``, ``minute``, ``hour`` or ``day``; see ``schema.TIME_PRECISIONS``) is the finest
+    unit the value states: ``2019-07-31`` is a day (weibo-crawler's 日期 before 2023-08 has no time of day, and
+    its midnight must not be read as a time), ``2023-07-31 12:00`` a minute, an epoch a second.
     Naive forms are read in ``timezone`` (Beijing time unless the data says otherwise). Relative Weibo forms
     (``刚刚``, ``3分钟前``, ``今天 12:00``, ``昨天 12:00``, ``07-31``) are resolved against ``crawled_at``, the
     export's crawl time; without it they are rejected.
@@ -103,25 +114,27 @@ def parse_datetime(value, timezone: str = "Asia/Shanghai", crawled_at: pd.Timest
     if value is None or (isinstance(value, float) and value != value):
         raise ValueError("empty date")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return parse_epoch(value)
+        return parse_epoch(value), "second"
     text = str(value).strip().replace("\u3000", " ")
     if not text or text in {"未知", "None", "nan"}:
         raise ValueError(f"empty date: {value!r}")
     if text.isdigit():
-        return parse_epoch(text)
+        return parse_epoch(text), "second"
     if _WEIBO_API.match(text):
-        return pd.Timestamp(pd.to_datetime(text, format="%a %b %d %H:%M:%S %z %Y")).tz_convert("UTC")
+        return pd.Timestamp(pd.to_datetime(text, format="%a %b %d %H:%M:%S %z %Y")).tz_convert("UTC"), "second"
     now = crawled_at.tz_convert(timezone) if crawled_at is not None else None
-    for pattern, resolve in _RELATIVE:
+    for (pattern, resolve), precision in zip(_RELATIVE, _RELATIVE_PRECISION):
         match = pattern.match(text)
         if match:
             if now is None:
                 raise ValueError(f"relative date {text!r} needs the export's crawl time")
-            return resolve(match, now).tz_convert("UTC")
+            return resolve(match, now).tz_convert("UTC"), precision
     match = _CHINESE_DATE.match(text)
     if match:
         year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
-        return _local(pd.Timestamp(year=year, month=month, day=day, hour=hour, minute=minute, second=second), timezone)
+        precision = "day" if match[4] is None else ("minute" if match[6] is None else "second")
+        stamp = pd.Timestamp(year=year, month=month, day=day, hour=hour, minute=minute, second=second)
+        return _local(stamp, timezone), precision
     match = _MONTH_DAY.match(text)
     if match:
         if now is None:
@@ -131,18 +144,24 @@ def parse_datetime(value, timezone: str = "Asia/Shanghai", crawled_at: pd.Timest
         stamp = pd.Timestamp(year=now.year, month=month, day=day, hour=hour, minute=minute)
         if stamp > now.tz_localize(None):  # a month-day later than the crawl is from the previous year
             stamp = stamp.replace(year=now.year - 1)
-        return _local(stamp, timezone)
+        return _local(stamp, timezone), "day" if match[3] is None else "minute"
     # XHS-Downloader writes 2025-03-17_14:54:11.
     text = re.sub(r"^(\d{4}-\d{2}-\d{2})_(\d{2}:\d{2})", r"\1 \2", text)
-    if not re.match(r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$", text):
+    form = _ISO_LIKE.match(text)
+    if not form:
         raise ValueError(f"unrecognised date form: {value!r}")
+    precision = "day" if form["time"] is None else ("minute" if form["seconds"] is None else "second")
     try:
         stamp = pd.Timestamp(text)
     except ValueError:
         raise ValueError(f"invalid date: {value!r}") from None
     if stamp.tzinfo is None:
-        return _local(stamp, timezone)
-    return stamp.tz_convert("UTC")
+        return _local(stamp, timezone), precision
+    return stamp.tz_convert("UTC"), precision
+
+
+_ISO_LIKE = re.compile(r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}(?P<time>[T ]\d{1,2}:\d{2}(?P<seconds>:\d{2}(\.\d+)?)?)?"
+                       r"\s*(Z|[+-]\d{2}:?\d{2})?$")
 
 
 def _local(stamp: pd.Timestamp, timezone: str) -> pd.Timestamp:

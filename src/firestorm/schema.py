@@ -12,6 +12,7 @@ POSTS = {
     "parent_id": "string",      # post_id of the replied-to item (comments), else null
     "root_id": "string",        # post_id of the thread's post (comments), else the item itself
     "created_at": "datetime64[ns, UTC]",
+    "time_precision": "string", # second | minute | hour | day: the finest unit the export's time states
     "author": "string",         # keyed pseudonym (firestorm.privacy), never a raw id or nickname
     "is_official": "boolean",   # written by one of the case's official_accounts
     "text": "string",           # body with @mentions pseudonymised
@@ -26,6 +27,11 @@ POSTS = {
     "source_row": "Int64",      # 1-based record number in that file (header excluded)
     "crawled_at": "datetime64[ns, UTC]",
 }
+
+# How precisely an export states when an item was created, finest first. Hourly and minute-level analyses
+# (onset, Hawkes, interrupted time series, latency) use only items stated to the minute or better.
+TIME_PRECISIONS = ("second", "minute", "hour", "day")
+HOURLY_PRECISIONS = ("second", "minute", "hour")
 
 # results/<case>/rejects.parquet: every input record that could not be read, with why.
 REJECTS = {
