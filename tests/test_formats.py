@@ -114,8 +114,11 @@ def test_spider_xhs_excel_text_cells_and_local_time(key):
     assert first["title"] is None or pd.isna(first["title"])          # "无标题" means no title
     assert first["likes"] == 12_000 and pd.isna(first["collects"]) and pd.isna(first["ip_region"])
     assert first["created_at"].isoformat() == "2023-07-31T12:37:36+00:00"
+    # 标签 is a Python list literal as Spider_XHS writes it; an empty list falls back to the text's own tags.
+    assert first["hashtags"] == "小红书AI训练|画师抵制AI"
     untitled = notes.loc["xiaohongshu:64c7a1b10000000012345679"]
     assert untitled["text"] == "退坑了" and untitled["likes"] == 100_000  # no description: the title is the text
+    assert untitled["hashtags"] == ""
     assert list(result.rejects["field"]) == ["上传时间"]
     assert_no_people(result)
 
@@ -193,3 +196,22 @@ def test_a_few_undecodable_bytes_reject_their_records_and_keep_the_rest(tmp_path
     noise.write_bytes(data[:200] + bytes(range(128, 256)) * 20)
     with pytest.raises(IngestError, match=r"noise.csv: not UTF-8 nor GB18030 text"):
         ingest_file(noise, "weibo_search_posts", "Asia/Shanghai", key)
+
+
+@pytest.mark.parametrize("cell, reason", [
+    ("['a', ", "not a list of tags"),                         # cut off
+    ("[__import__('os').system('true')]", "not a list of tags"),   # code is never run
+    ("[1, 2]", "not a list of tags"),                          # not strings
+    ("['x'" + ", 'x'" * 3000 + "]", "over 10,000"),             # too long to be a tag list
+])
+def test_spider_xhs_tag_cells_that_are_not_tag_lists_are_rejects(key, tmp_path, cell, reason):
+    import openpyxl
+
+    book = openpyxl.load_workbook(FIXTURES / "spider_xhs/小红书AI训练.xlsx")
+    sheet = book.active
+    sheet.cell(2, [c.value for c in sheet[1]].index("标签") + 1).value = cell
+    book.save(tmp_path / "notes.xlsx")
+    result = ingest_file(tmp_path / "notes.xlsx", None, "Asia/Shanghai", key)
+    bad = result.rejects[result.rejects["field"] == "标签"]
+    assert len(bad) == 1 and reason in bad["reason"].iat[0] and bad["source_row"].iat[0] == 1
+    assert result.rows_in == len(result.posts) + len(result.rejects)

@@ -83,8 +83,12 @@ def detect_encoding(path: Path, block_bytes: int = 1 << 20) -> tuple[str, int]:
     return encoding, replaced
 
 
-def read_export(path: str | Path, sheet: str | None = None, realign: Realign | None = None) -> ExportFile:
-    """Header and records of an export file, by its suffix.
+SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+
+
+def read_export(path: str | Path, sheet: str | None = None, realign: Realign | None = None,
+                table: str | None = None) -> ExportFile:
+    """Header and records of an export file, by its suffix (``table``: the table of a SQLite database).
 
     ``realign`` may map a CSV header and a record with a different number of fields onto a corrected header
     (crawlers with known column shifts); it returns None when it cannot.
@@ -95,9 +99,11 @@ def read_export(path: str | Path, sheet: str | None = None, realign: Realign | N
         return _xlsx(path, sheet)
     if suffix == ".parquet":
         return _parquet(path)
+    if suffix in SQLITE_SUFFIXES:
+        return _sqlite(path, table)
     if suffix not in (".csv", ".txt", ".jsonl", ".json"):
         raise ExportError(f"{path}: unsupported file type {suffix!r} "
-                          "(expected .csv, .json, .jsonl, .xlsx or .parquet)")
+                          "(expected .csv, .json, .jsonl, .xlsx, .parquet or a SQLite .db)")
     encoding, damaged = detect_encoding(path)
     if suffix in (".csv", ".txt"):
         export = _csv(path, encoding, realign)
@@ -331,6 +337,56 @@ def _parquet(path: Path) -> ExportFile:
                 yield RawRecord(number, item, json.dumps(item, ensure_ascii=False, default=str))
 
     return ExportFile(header, records(), "parquet")
+
+
+def sqlite_tables(path: str | Path) -> list[str]:
+    """The tables of a SQLite database, sorted; an :class:`ExportError` naming the file if it is none."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True) as connection:
+            rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                      "AND name NOT LIKE 'sqlite_%' ORDER BY name").fetchall()
+    except sqlite3.DatabaseError as error:
+        raise ExportError(f"{path}: not a readable SQLite database ({error})") from None
+    return [name for (name,) in rows]
+
+
+def _sqlite(path: Path, table: str | None) -> ExportFile:
+    """One table of a SQLite store (MediaCrawler's sqlite_tables.db, ReaJason/xhs-style databases), row by
+    row in rowid order; values keep SQLite's types (MediaCrawler stores counts as TEXT, times as INTEGER)."""
+    import sqlite3
+
+    tables = sqlite_tables(path)
+    if table is None:
+        if len(tables) != 1:
+            raise ExportError(f"{path}: a SQLite database with tables {tables}; declare `table:` for this input")
+        table = tables[0]
+    if table not in tables:
+        raise ExportError(f"{path}: no table {table!r} (tables: {tables})")
+    connection = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+    quoted = '"' + table.replace('"', '""') + '"'
+    try:
+        cursor = connection.execute(f"SELECT * FROM {quoted}")
+    except sqlite3.DatabaseError as error:
+        connection.close()
+        raise ExportError(f"{path}: table {table!r} cannot be read ({error})") from None
+    header = [column[0] for column in cursor.description]
+
+    def records():
+        number = 0
+        try:
+            for values in cursor:
+                number += 1
+                item = {name: value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+                        for name, value in zip(header, values)}
+                yield RawRecord(number, item, json.dumps(item, ensure_ascii=False, default=str))
+        except sqlite3.DatabaseError as error:
+            yield RawRecord(number + 1, None, "", f"database damaged here: {error}")
+        finally:
+            connection.close()
+
+    return ExportFile(header, records(), "sqlite")
 
 
 def redact(record: RawRecord, header: list[str], personal: set[str], scrub: Callable[[str], str]) -> str:

@@ -12,6 +12,7 @@ field it could not read; ingest turns that into a reject.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +20,8 @@ from typing import Callable
 
 import pandas as pd
 
-from firestorm.parsing import parse_count, parse_datetime, parse_epoch
-from firestorm.privacy import pseudonym, pseudonymise_mentions
+from firestorm.parsing import parse_count, parse_datetime_precision, parse_epoch
+from firestorm.privacy import MENTION, pseudonym, pseudonymise_mentions
 
 # Headers exactly as each crawler writes them (MediaCrawler: field order before the 2026-07-01 change).
 FIELDS: dict[str, list[str]] = {
@@ -105,12 +106,28 @@ PLATFORM_OF_FORMAT = {
     "weibo_search_posts": "weibo", "spider_xhs_notes": "xiaohongshu", "spider_xhs_comments": "xiaohongshu",
 }
 
+# Tables of MediaCrawler's SQLite store (save_data_option = sqlite) and the format of their rows: the
+# columns are the CSV fields plus id, add_ts and last_modify_ts.
+MEDIACRAWLER_SQLITE_TABLES = {
+    "xhs_note": "mediacrawler_xhs_notes", "xhs_note_comment": "mediacrawler_xhs_comments",
+    "weibo_note": "mediacrawler_weibo_posts", "weibo_note_comment": "mediacrawler_weibo_comments",
+}
+
 # Columns that identify people: read only to pseudonymise, never written to results/.
 PERSONAL_COLUMNS = {
     "user_id", "creator_hash", "nickname", "avatar", "profile_url", "gender", "@用户", "user_screen_name",
     "screen_name", "用户昵称", "艾特用户", "at_users", "用户id", "用户主页url", "昵称", "头像url", "user",
     "comment_user", "源用户id", "源用户昵称",
 }
+
+# Columns (and keys of nested JSON objects) that hold somebody's nickname, and columns listing several
+# (comma-joined or JSON lists): read so those names can be replaced wherever they stand in texts.
+NAME_COLUMNS = {"nickname", "nick_name", "用户昵称", "昵称", "user_screen_name", "screen_name", "源用户昵称",
+                "_user_screen_name", "_user_nickname", "作者昵称"}
+NAME_LIST_COLUMNS = {"艾特用户", "@用户", "at_users"}
+NESTED_PEOPLE = ("user", "comment_user", "retweet", "reply_comment")
+# Names that texts state without an @: weiboSpider's repost attribution (both layouts).
+NAMED_IN_TEXT = re.compile(r"原始用户[:：]\s*([^\n]+?)\s*\n|转发了\s*(\S{1,30}?)\s*的微博[:：]")
 
 # Files named after their user: weibo-crawler and weiboSpider write {screen_name}/{user_id}.csv|json.
 FILES_NAMED_AFTER_USER = {"weibo_crawler_posts", "weibo_crawler_comments", "weibospider_posts"}
@@ -158,6 +175,28 @@ def scrub_people(text: str, key: bytes, platform: str) -> str:
     return pseudonymise_mentions(text, key, platform)
 
 
+def names_in_record(fields: dict, ctx: FileContext, depth: int = 0) -> set[str]:
+    """Every nickname a record states: name columns, mention lists, nested user objects, the file's own user
+    (``{screen_name}/{user_id}.csv``), @mentions and repost attributions inside its texts."""
+    names = set()
+    for column, value in fields.items():
+        if isinstance(value, dict) and column in NESTED_PEOPLE and depth < 3:
+            names |= names_in_record(value, ctx, depth + 1)
+        elif isinstance(value, list) and column in NAME_LIST_COLUMNS:
+            names |= {str(v).strip() for v in value if isinstance(v, (str, int))}
+        elif isinstance(value, str) and value.strip():
+            if column in NAME_COLUMNS:
+                names.add(value.strip())
+            elif column in NAME_LIST_COLUMNS:
+                names |= {part.strip().lstrip("@") for part in re.split(r"[,，]", value) if part.strip()}
+            elif "@" in value or "的微博" in value or "原始用户" in value:
+                names |= set(MENTION.findall(value))
+                names |= {next(g for g in match if g) for match in NAMED_IN_TEXT.findall(value)}
+    if depth == 0 and ctx.format in FILES_NAMED_AFTER_USER:
+        names.add(ctx.file_user()[0])
+    return {name for name in names if name and name not in MISSING_TEXT}
+
+
 # ------------------------------------------------------------------------------------------------ helpers
 def _value(record: dict, *names: str):
     """The first of ``names`` present with a non-missing value, else None."""
@@ -197,14 +236,20 @@ def _count(record: dict, *names: str) -> int | None:
         raise RowError(name, str(error)) from None
 
 
-def _time(record: dict, ctx: FileContext, *names: str) -> pd.Timestamp:
-    # The first column with a value is both what is parsed and what a reject names.
+def _time(record: dict, ctx: FileContext, *names: str) -> tuple[pd.Timestamp, str]:
+    """(UTC timestamp, precision) of the first of ``names`` with a value; a reject names that column."""
     name = next((n for n in names if _value(record, n) is not None), names[0])
     value = _value(record, name)
     try:
-        return parse_datetime(value, ctx.timezone, ctx.crawled_at)
+        return parse_datetime_precision(value, ctx.timezone, ctx.crawled_at)
     except ValueError as error:
         raise RowError(name, str(error)) from None
+
+
+def _created(record: dict, ctx: FileContext, *names: str) -> dict:
+    """``created_at`` and its ``time_precision`` (second/minute/hour/day) for a canonical row."""
+    stamp, precision = _time(record, ctx, *names)
+    return {"created_at": stamp, "time_precision": precision}
 
 
 def _crawl_time(record: dict, ctx: FileContext):
@@ -228,6 +273,29 @@ def _author(ctx: FileContext, user_id=None, nickname=None) -> str | None:
 
 def _qualified(ctx: FileContext, local_id) -> str:
     return f"{ctx.platform}:{str(local_id).strip()}"
+
+
+# A Python list literal of tags longer than this is not a tag list but garbage (never evaluated).
+MAX_TAG_LITERAL = 10_000
+
+
+def _tags(record: dict, *names: str):
+    """A tag column's value: comma-joined text as is; a list; or Spider_XHS's Python list literal
+    (``"['新加坡酒店', '新加坡旅行']"``), read safely with ``ast.literal_eval`` — a literal that is not a list of
+    strings, or is too long to be one, is a reject of that field."""
+    value = _value(record, *names)
+    if not isinstance(value, str) or not value.startswith("["):
+        return value
+    name = _first_name(record, names)
+    if len(value) > MAX_TAG_LITERAL:
+        raise RowError(name, f"tag list of {len(value):,} characters (over {MAX_TAG_LITERAL:,})")
+    try:
+        tags = ast.literal_eval(value)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        raise RowError(name, f"not a list of tags: {value[:60]!r}") from None
+    if not isinstance(tags, (list, tuple)) or not all(isinstance(tag, str) for tag in tags):
+        raise RowError(name, f"not a list of tags: {value[:60]!r}")
+    return list(tags)
 
 
 def _topics(text: str, pattern: re.Pattern, listed=None) -> str:
@@ -281,13 +349,13 @@ def normalise_mediacrawler_xhs_note(record: dict, ctx: FileContext) -> dict:
     text = _text(record, "desc")
     # MediaCrawler wrote user_id until 2026-07-01 and creator_hash (sha256 of it) after.
     return _row(
-        post_id=post_id, kind="post", root_id=post_id, created_at=_time(record, ctx, "time"),
+        post_id=post_id, kind="post", root_id=post_id, **_created(record, ctx, "time"),
         author=_author(ctx, _value(record, "user_id", "creator_hash")), text=ctx.scrub(text),
         title=ctx.scrub(_optional_text(record, "title") or "") or None,
         likes=_count(record, "liked_count"), comments=_count(record, "comment_count"),
         shares=_count(record, "share_count"), collects=_count(record, "collected_count"),
         ip_region=_region(_value(record, "ip_location")),
-        hashtags=_topics(text, XHS_TOPIC, _value(record, "tag_list")), crawled_at=_crawl_time(record, ctx),
+        hashtags=_topics(text, XHS_TOPIC, _tags(record, "tag_list")), crawled_at=_crawl_time(record, ctx),
     )
 
 
@@ -299,18 +367,18 @@ def normalise_mediacrawler_xhs_comment(record: dict, ctx: FileContext) -> dict:
         post_id=_qualified(ctx, _text(record, "comment_id")), kind="comment",
         # Top-level comments carry parent_comment_id "0" (before 2026-07) or "" (after).
         parent_id=_qualified(ctx, parent) if parent not in ("", "0") else root_id, root_id=root_id,
-        created_at=_time(record, ctx, "create_time"), author=_author(ctx, _value(record, "user_id", "creator_hash")),
+        **_created(record, ctx, "create_time"), author=_author(ctx, _value(record, "user_id", "creator_hash")),
         text=ctx.scrub(text), likes=_count(record, "like_count"), comments=_count(record, "sub_comment_count"),
         ip_region=_region(_value(record, "ip_location")), hashtags=_topics(text, XHS_TOPIC),
         crawled_at=_crawl_time(record, ctx),
     )
 
 
-def _mediacrawler_weibo_time(record: dict, ctx: FileContext) -> pd.Timestamp:
+def _mediacrawler_weibo_time(record: dict, ctx: FileContext) -> dict:
     # create_time is 8 h too large in MediaCrawler versions 2023-12…2026-07-30; create_date_time is right.
     if _value(record, "create_date_time") is not None:
-        return _time(record, ctx, "create_date_time")
-    return _time(record, ctx, "create_time")
+        return _created(record, ctx, "create_date_time")
+    return _created(record, ctx, "create_time")
 
 
 def normalise_mediacrawler_weibo_post(record: dict, ctx: FileContext) -> dict:
@@ -318,7 +386,7 @@ def normalise_mediacrawler_weibo_post(record: dict, ctx: FileContext) -> dict:
     text = _text(record, "content")
     return _row(
         post_id=post_id, kind="repost" if "//@" in text else "post", root_id=post_id,
-        created_at=_mediacrawler_weibo_time(record, ctx),
+        **_mediacrawler_weibo_time(record, ctx),
         author=_author(ctx, _value(record, "user_id", "creator_hash")), text=ctx.scrub(text),
         likes=_count(record, "liked_count"), comments=_count(record, "comments_count"),
         shares=_count(record, "shared_count"), ip_region=_region(_value(record, "ip_location")),
@@ -335,7 +403,7 @@ def normalise_mediacrawler_weibo_comment(record: dict, ctx: FileContext) -> dict
         post_id=_qualified(ctx, comment_id), kind="comment",
         # Weibo's parent_comment_id is the thread's first comment, equal to comment_id at top level.
         parent_id=_qualified(ctx, thread) if thread not in ("", "0", comment_id) else root_id, root_id=root_id,
-        created_at=_mediacrawler_weibo_time(record, ctx),
+        **_mediacrawler_weibo_time(record, ctx),
         author=_author(ctx, _value(record, "user_id", "creator_hash")), text=ctx.scrub(text),
         likes=_count(record, "comment_like_count"), comments=_count(record, "sub_comment_count"),
         ip_region=_region(_value(record, "ip_location")), hashtags=_topics(text, WEIBO_TOPIC),
@@ -352,11 +420,11 @@ def normalise_weibo_crawler_post(record: dict, ctx: FileContext) -> dict:
     author_id = _value(record, "_user_id", "user_id") or (user_id if user_id.isdigit() else None)
     return _row(
         post_id=post_id, kind="repost" if "//@" in text else "post", root_id=post_id,
-        created_at=_time(record, ctx, "完整日期", "full_created_at", "日期", "created_at"),
+        **_created(record, ctx, "完整日期", "full_created_at", "日期", "created_at"),
         author=_author(ctx, author_id, screen_name), text=ctx.scrub(text),
         likes=_count(record, "点赞数", "attitudes_count"), comments=_count(record, "评论数", "comments_count"),
         shares=_count(record, "转发数", "reposts_count"), ip_region=_region(_value(record, "IP属地", "ip_location")),
-        hashtags=_topics(text, WEIBO_TOPIC, _value(record, "话题", "topics")), crawled_at=ctx.crawled_at,
+        hashtags=_topics(text, WEIBO_TOPIC, _tags(record, "话题", "topics")), crawled_at=ctx.crawled_at,
     )
 
 
@@ -385,7 +453,7 @@ def normalise_weibo_crawler_comment(record: dict, ctx: FileContext) -> dict:
     text = _text(record, "text")
     return _row(
         post_id=_qualified(ctx, _text(record, "id")), kind="comment", parent_id=root_id, root_id=root_id,
-        created_at=_time(record, ctx, "created_at"), author=_author(ctx, None, _value(record, "user_screen_name")),
+        **_created(record, ctx, "created_at"), author=_author(ctx, None, _value(record, "user_screen_name")),
         text=ctx.scrub(text), likes=_count(record, "like_count"), hashtags=_topics(text, WEIBO_TOPIC),
         crawled_at=ctx.crawled_at,
     )
@@ -401,7 +469,7 @@ def normalise_weibospider_post(record: dict, ctx: FileContext) -> dict:
     text = ctx.scrub(raw_text)  # "reason\n原始用户: x\n转发内容: y" becomes "reason//@<pseudonym>:y"
     return _row(
         post_id=post_id, kind="repost" if repost or "//@" in raw_text else "post", root_id=post_id,
-        created_at=_time(record, ctx, "发布时间", "publish_time"), author=_author(ctx, author_id, screen_name),
+        **_created(record, ctx, "发布时间", "publish_time"), author=_author(ctx, author_id, screen_name),
         text=text, likes=_count(record, "点赞数", "up_num"), comments=_count(record, "评论数", "comment_num"),
         shares=_count(record, "转发数", "retweet_num"), hashtags=_topics(text, WEIBO_TOPIC),
         crawled_at=ctx.crawled_at,
@@ -416,10 +484,10 @@ def normalise_weibo_search_post(record: dict, ctx: FileContext) -> dict:
     return _row(
         post_id=post_id, kind="repost" if retweet else "post",
         parent_id=_qualified(ctx, retweet) if retweet else None, root_id=post_id,
-        created_at=_time(record, ctx, "发布时间"),
+        **_created(record, ctx, "发布时间"),
         author=_author(ctx, _value(record, "user_id"), _value(record, "用户昵称")), text=ctx.scrub(text),
         likes=_count(record, "点赞数"), comments=_count(record, "评论数"), shares=_count(record, "转发数"),
-        ip_region=_region(_value(record, "ip")), hashtags=_topics(text, WEIBO_TOPIC, _value(record, "话题")),
+        ip_region=_region(_value(record, "ip")), hashtags=_topics(text, WEIBO_TOPIC, _tags(record, "话题")),
         crawled_at=ctx.crawled_at,
     )
 
@@ -434,11 +502,11 @@ def normalise_spider_xhs_note(record: dict, ctx: FileContext) -> dict:
     if not text and not title:
         raise RowError("描述", "missing (and no title)")
     return _row(
-        post_id=post_id, kind="post", root_id=post_id, created_at=_time(record, ctx, "上传时间"),
+        post_id=post_id, kind="post", root_id=post_id, **_created(record, ctx, "上传时间"),
         author=_author(ctx, _value(record, "用户id"), _value(record, "昵称")), text=ctx.scrub(text or title),
         title=ctx.scrub(title) if title else None, likes=_count(record, "点赞数量"),
         comments=_count(record, "评论数量"), shares=_count(record, "分享数量"), collects=_count(record, "收藏数量"),
-        ip_region=_region(_value(record, "ip归属地")), hashtags=_topics(text, XHS_TOPIC, _value(record, "标签")),
+        ip_region=_region(_value(record, "ip归属地")), hashtags=_topics(text, XHS_TOPIC, _tags(record, "标签")),
         crawled_at=ctx.crawled_at,
     )
 
@@ -448,7 +516,7 @@ def normalise_spider_xhs_comment(record: dict, ctx: FileContext) -> dict:
     text = _text(record, "评论内容")
     return _row(
         post_id=_qualified(ctx, _text(record, "评论id")), kind="comment", parent_id=root_id, root_id=root_id,
-        created_at=_time(record, ctx, "上传时间"), author=_author(ctx, _value(record, "用户id"), _value(record, "昵称")),
+        **_created(record, ctx, "上传时间"), author=_author(ctx, _value(record, "用户id"), _value(record, "昵称")),
         text=ctx.scrub(text), likes=_count(record, "点赞数量"), ip_region=_region(_value(record, "ip归属地")),
         hashtags=_topics(text, XHS_TOPIC), crawled_at=ctx.crawled_at,
     )
@@ -479,13 +547,13 @@ def normalise_generic(record: dict, ctx: FileContext) -> dict:
         post_id=post_id, kind=kind,
         parent_id=_qualified(ctx, linked["parent_id"]) if linked["parent_id"] else None,
         root_id=_qualified(ctx, linked["root_id"]) if linked["root_id"] else post_id,
-        created_at=_time(record, ctx, source("created_at")),
+        **_created(record, ctx, source("created_at")),
         author=_author(ctx, _value(record, source("author"))) if source("author") else None,
         text=ctx.scrub(text), title=_optional_text(record, source("title")) if source("title") else None,
         ip_region=_region(_value(record, source("ip_region"))) if source("ip_region") else None,
         hashtags=_topics(text, WEIBO_TOPIC if ctx.platform == "weibo" else XHS_TOPIC,
                          _value(record, source("hashtags")) if source("hashtags") else None),
-        crawled_at=_time(record, ctx, source("crawled_at")) if source("crawled_at") else ctx.crawled_at,
+        crawled_at=_time(record, ctx, source("crawled_at"))[0] if source("crawled_at") else ctx.crawled_at,
         **counts,
     )
 

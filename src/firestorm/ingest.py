@@ -24,13 +24,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from firestorm.config import Case, parse_time
-from firestorm.exports import ExportError, read_export, redact
+from firestorm.exports import SQLITE_SUFFIXES, ExportError, read_export, redact, sqlite_tables
 from firestorm.formats import (
-    FILES_NAMED_AFTER_USER, FORMATS, NORMALISERS, PERSONAL_COLUMNS, PLATFORM_OF_FORMAT, REALIGNERS, REQUIRED,
-    SIGNATURES, FileContext, RowError, has_columns,
+    FILES_NAMED_AFTER_USER, FORMATS, MEDIACRAWLER_SQLITE_TABLES, NORMALISERS, PERSONAL_COLUMNS, PLATFORM_OF_FORMAT, REALIGNERS, REQUIRED,
+    SIGNATURES, FileContext, RowError, has_columns, names_in_record,
 )
-from firestorm.privacy import pseudonym
-from firestorm.schema import POSTS, REJECTS, conform, empty_frame
+from firestorm.privacy import NameScrubber, pseudonym
+from firestorm.schema import POSTS, REJECTS, TIME_PRECISIONS, conform, empty_frame
 
 CHUNK_ROWS = 50_000
 COUNTS = ("rows_in", "kept", "rejected", "duplicates", "in_scope", "out_of_window", "off_topic")
@@ -51,13 +51,14 @@ def detect_format(path: Path, header: list[str]) -> str:
     raise IngestError(f"{path}: columns fit several formats {matches}; declare `format:` in the case YAML")
 
 
-def public_source_name(path: Path, fmt: str | None, key: bytes) -> str:
-    """The file name written to results/. weibo-crawler and weiboSpider name files
-    ``{screen_name}/{user_id}.csv``, so those parts become the pseudonyms the author and @mentions get."""
+def public_source_name(path: Path, fmt: str | None, key: bytes, table: str | None = None) -> str:
+    """The file name written to results/ (``file.db::table`` for a database table). weibo-crawler and
+    weiboSpider name files ``{screen_name}/{user_id}.csv``, so those parts become the pseudonyms the author and
+    @mentions get."""
     if fmt in FILES_NAMED_AFTER_USER:
         folder = pseudonym(key, "weibo:nick", path.parent.name)
         return str(path.parent.parent / folder / (pseudonym(key, "weibo", path.stem) + path.suffix))
-    return str(path)
+    return f"{path}::{table}" if table else str(path)
 
 
 class FileIngest(NamedTuple):
@@ -66,6 +67,7 @@ class FileIngest(NamedTuple):
     rows_in: int             # input records, header excluded
     source_file: str         # the file's name as written to results/ (see public_source_name)
     format: str | None       # the export format, declared or detected (None for an empty file)
+    names: frozenset = frozenset()   # nicknames the records state (replaced in every text of the case)
 
 
 def iter_file_chunks(path: str | Path, fmt: str | None, timezone: str, key: bytes,
@@ -77,15 +79,17 @@ def iter_file_chunks(path: str | Path, fmt: str | None, timezone: str, key: byte
     """
     path = Path(path)
     entry = entry or {}
+    table = entry.get("table")
     try:
-        export = read_export(path, sheet=entry.get("sheet"), realign=REALIGNERS.get(fmt))
+        export = read_export(path, sheet=entry.get("sheet"), realign=REALIGNERS.get(fmt), table=table)
         if not export.header:
-            yield FileIngest(empty_frame(POSTS), empty_frame(REJECTS), 0, public_source_name(path, fmt, key), fmt)
+            yield FileIngest(empty_frame(POSTS), empty_frame(REJECTS), 0, public_source_name(path, fmt, key, table),
+                             fmt)
             return
         if fmt is None:
             fmt = detect_format(path, export.header)
             if fmt in REALIGNERS:  # read again, now with the format's column realignment
-                export = read_export(path, sheet=entry.get("sheet"), realign=REALIGNERS[fmt])
+                export = read_export(path, sheet=entry.get("sheet"), realign=REALIGNERS[fmt], table=table)
     except ExportError as error:
         raise IngestError(str(error)) from None
     if fmt == "generic":
@@ -101,11 +105,13 @@ def iter_file_chunks(path: str | Path, fmt: str | None, timezone: str, key: byte
     ctx = FileContext(str(path), fmt, platform, entry.get("timezone", timezone), key, crawled_at,
                       columns=entry.get("columns", {}), kind=entry.get("kind", "post"))
     personal = PERSONAL_COLUMNS | ({entry["columns"]["author"]} if "author" in entry.get("columns", {}) else set())
-    source = public_source_name(path, fmt, key)
+    source = public_source_name(path, fmt, key, table)
     normalise = NORMALISERS[fmt]
-    kept, rejects, rows_in = [], [], 0
+    kept, rejects, names, rows_in = [], [], set(), 0
     for record in export.records:
         rows_in += 1
+        if record.fields is not None:
+            names |= names_in_record(record.fields, ctx)
         problem = ("(record)", record.problem) if record.problem is not None else None
         if problem is None and export.undecodable_bytes and _damaged(record):
             problem = ("(record)", "undecodable bytes in the file here (read as U+FFFD)")
@@ -119,9 +125,9 @@ def iter_file_chunks(path: str | Path, fmt: str | None, timezone: str, key: byte
         if problem is not None:
             rejects.append((source, record.row, *problem, redact(record, export.header, personal, ctx.scrub)))
         if rows_in % chunk_rows == 0:
-            yield _chunk(kept, rejects, rows_in, source, fmt)
-            kept, rejects, rows_in = [], [], 0
-    yield _chunk(kept, rejects, rows_in, source, fmt)
+            yield _chunk(kept, rejects, rows_in, source, fmt, names)
+            kept, rejects, names, rows_in = [], [], set(), 0
+    yield _chunk(kept, rejects, rows_in, source, fmt, names)
 
 
 def _damaged(record) -> bool:
@@ -130,11 +136,11 @@ def _damaged(record) -> bool:
     return "\ufffd" in record.raw or any("\ufffd" in str(value) for value in (values or ()))
 
 
-def _chunk(kept, rejects, rows_in, source, fmt) -> FileIngest:
+def _chunk(kept, rejects, rows_in, source, fmt, names=()) -> FileIngest:
     # Whether an author is an official account is decided once the case is known (_write_in_scope).
     posts = conform(pd.DataFrame(kept).assign(is_official=pd.NA), POSTS) if kept else empty_frame(POSTS)
     rejected = pd.DataFrame(rejects, columns=list(REJECTS)).astype(REJECTS) if rejects else empty_frame(REJECTS)
-    return FileIngest(posts, rejected, rows_in, source, fmt)
+    return FileIngest(posts, rejected, rows_in, source, fmt, frozenset(names))
 
 
 def ingest_file(path: str | Path, fmt: str | None, timezone: str, key: bytes,
@@ -145,19 +151,43 @@ def ingest_file(path: str | Path, fmt: str | None, timezone: str, key: bytes,
         conform(pd.concat([c.posts for c in chunks], ignore_index=True), POSTS),
         conform(pd.concat([c.rejects for c in chunks], ignore_index=True), REJECTS),
         sum(c.rows_in for c in chunks), chunks[0].source_file, chunks[0].format,
+        frozenset().union(*(c.names for c in chunks)),
     )
 
 
 # ------------------------------------------------------------------------------------------------ a case
 def resolve_inputs(case: Case, base_dir: str | Path = ".") -> list[tuple[str, str | None, dict]]:
-    """(path, format, input entry) for every file the case's input globs match, in a stable order."""
+    """(path, format, input entry) for every file the case's input globs match, in a stable order.
+
+    A SQLite database without a declared ``table:`` stands for each table of MediaCrawler's store it holds
+    (``xhs_note``, ``xhs_note_comment``, ``weibo_note``, ``weibo_note_comment``), each read as its format."""
     resolved = []
     for index, entry in enumerate(case.inputs):
         matches = sorted(glob.glob(str(Path(base_dir) / entry["path"])))
         if not matches:
             raise IngestError(f"{case.source_path}: key 'inputs.{index}.path': {entry['path']!r} matches no file")
-        resolved += [(path, entry.get("format"), entry) for path in matches]
+        for path in matches:
+            if Path(path).suffix.lower() in SQLITE_SUFFIXES and not entry.get("table"):
+                resolved += _database_tables(case, index, path, entry)
+            else:
+                resolved.append((path, entry.get("format"), entry))
     return resolved
+
+
+def _database_tables(case: Case, index: int, path: str, entry: dict) -> list[tuple[str, str | None, dict]]:
+    try:
+        tables = sqlite_tables(path)
+    except ExportError as error:
+        raise IngestError(str(error)) from None
+    known = [table for table in tables if table in MEDIACRAWLER_SQLITE_TABLES]
+    if known:
+        return [(path, entry.get("format") or MEDIACRAWLER_SQLITE_TABLES[table], {**entry, "table": table})
+                for table in known]
+    if len(tables) == 1:
+        return [(path, entry.get("format"), {**entry, "table": tables[0]})]
+    raise IngestError(f"{case.source_path}: key 'inputs.{index}': {path} is a SQLite database whose tables "
+                      f"{tables} are not MediaCrawler's ({sorted(MEDIACRAWLER_SQLITE_TABLES)}); declare "
+                      "`table:` (and `format:`, e.g. generic with `columns:`) for this input")
 
 
 def relevant_text(frame: pd.DataFrame, keywords: tuple[str, ...], hashtags: tuple[str, ...]) -> pd.Series:
@@ -202,41 +232,45 @@ def ingest_case_to_files(case: Case, key: bytes, posts_path: str | Path, rejects
                          base_dir: str | Path = ".", chunk_rows: int = CHUNK_ROWS) -> dict:
     """Ingest every input of ``case`` with bounded memory, writing posts and rejects parquet files.
 
+    Nothing reaches the output files before every input has been read: only then are all the nicknames the
+    inputs state known, and each is replaced wherever it stands in a text (:class:`~firestorm.privacy.NameScrubber`).
     Returns the QC document (per-file and total counts). Posts are in input order (file, then record).
+    Raises :class:`IngestError` when no item of the inputs falls in the case (window and relevance).
     """
     with tempfile.TemporaryDirectory(prefix="firestorm-ingest-") as scratch:
-        parts, key_frames, reject_writer, files = [], [], None, {}
-        reject_schema = pa.Schema.from_pandas(empty_frame(REJECTS), preserve_index=False)
-        reject_writer = pq.ParquetWriter(rejects_path, reject_schema)
-        try:
-            for path, fmt, entry in resolve_inputs(case, base_dir):
-                crawled_at = None
-                if "crawled_at" in entry:
-                    crawled_at = parse_time(entry["crawled_at"], case.timezone, path=case.source_path,
-                                            key="inputs.crawled_at")
-                for chunk in iter_file_chunks(path, fmt, case.timezone, key, crawled_at, entry, chunk_rows):
-                    counts = files.setdefault(chunk.source_file, {"format": chunk.format, "rows_in": 0,
-                                                                  "parsed": 0, "rejected": 0})
-                    counts["rows_in"] += chunk.rows_in
-                    counts["parsed"] += len(chunk.posts)
-                    counts["rejected"] += len(chunk.rejects)
-                    if len(chunk.rejects):
-                        reject_writer.write_table(pa.Table.from_pandas(chunk.rejects, schema=reject_schema,
-                                                                       preserve_index=False))
-                    if len(chunk.posts):
-                        part = Path(scratch) / f"part-{len(parts):05d}.parquet"
-                        chunk.posts.to_parquet(part, index=False)
-                        key_frames.append(_part_keys(chunk.posts, len(parts), case))
-                        parts.append(part)
-        finally:
-            reject_writer.close()
+        parts, reject_parts, key_frames, files, names = [], [], [], {}, set()
+        for path, fmt, entry in resolve_inputs(case, base_dir):
+            crawled_at = None
+            if "crawled_at" in entry:
+                crawled_at = parse_time(entry["crawled_at"], case.timezone, path=case.source_path,
+                                        key="inputs.crawled_at")
+            for chunk in iter_file_chunks(path, fmt, case.timezone, key, crawled_at, entry, chunk_rows):
+                counts = files.setdefault(chunk.source_file, {"format": chunk.format, "rows_in": 0,
+                                                              "parsed": 0, "rejected": 0})
+                counts["rows_in"] += chunk.rows_in
+                counts["parsed"] += len(chunk.posts)
+                counts["rejected"] += len(chunk.rejects)
+                names |= chunk.names
+                if len(chunk.rejects):
+                    reject_parts.append((Path(scratch) / f"rejects-{len(reject_parts):05d}.parquet",
+                                         entry.get("platform") or PLATFORM_OF_FORMAT.get(chunk.format, "unknown")))
+                    chunk.rejects.to_parquet(reject_parts[-1][0], index=False)
+                if len(chunk.posts):
+                    part = Path(scratch) / f"part-{len(parts):05d}.parquet"
+                    chunk.posts.to_parquet(part, index=False)
+                    key_frames.append(_part_keys(chunk.posts, len(parts), case))
+                    parts.append(part)
 
         keys = pd.concat(key_frames, ignore_index=True) if key_frames else _part_keys(empty_frame(POSTS), 0, case)
         keys["winner"] = choose_winners(keys)
         relevant_roots = set(keys.loc[keys["winner"] & keys["own_relevant"], "post_id"])
         keys["relevant"] = keys["own_relevant"] | keys["root_id"].isin(relevant_roots)
         keys["in_scope"] = keys["winner"] & keys["in_window"] & keys["relevant"]
-        _write_in_scope(parts, keys, posts_path, official_authors(case, key))
+        if not keys["in_scope"].any():
+            raise IngestError(nothing_in_scope_message(case, keys))
+        scrubber = NameScrubber(key, names, keep=case_words(case))
+        _write_in_scope(parts, keys, posts_path, official_authors(case, key), scrubber)
+        _write_rejects(reject_parts, rejects_path, scrubber)
 
     for source, counts in files.items():
         mine = keys["source_file"] == source
@@ -245,14 +279,58 @@ def ingest_case_to_files(case: Case, key: bytes, posts_path: str | Path, rejects
         counts["in_scope"] = int((mine & keys["in_scope"]).sum())
         counts["out_of_window"] = int((mine & keys["winner"] & ~keys["in_window"]).sum())
         counts["off_topic"] = int((mine & keys["winner"] & keys["in_window"] & ~keys["relevant"]).sum())
-    return reconcile(case.name, files)
+        counts["time_precision"] = precision_counts(keys.loc[mine & keys["in_scope"], "time_precision"])
+    qc = reconcile(case.name, files)
+    qc["totals"]["time_precision"] = precision_counts(keys.loc[keys["in_scope"], "time_precision"])
+    qc["people_names"] = {
+        "known": len(scrubber.names), "replaced_in_texts": scrubber.replaced,
+        "not_replaced": len(scrubber.kept),
+        "rule": "every nickname stated by the inputs (authors, repost sources, comment authors, mention "
+                "targets) is replaced by its pseudonym wherever it stands in a text, longest first; names of "
+                f"fewer than 2 characters and names equal to an official account or a case keyword are kept",
+    }
+    return qc
+
+
+def precision_counts(precisions: pd.Series) -> dict[str, int]:
+    """Items per time precision (second, minute, hour, day), every precision listed."""
+    counts = precisions.value_counts()
+    return {name: int(counts.get(name, 0)) for name in TIME_PRECISIONS}
+
+
+def case_words(case: Case) -> set[str]:
+    """Names that are not people in this case: official accounts (institutions) and the case's own terms."""
+    return ({a["nickname"] for a in case.official_accounts if a.get("nickname")}
+            | set(case.keywords) | set(case.hashtags))
+
+
+def nothing_in_scope_message(case: Case, keys: pd.DataFrame) -> str:
+    """Why a case has no item to analyse: the window, the relevance terms, or no readable record at all."""
+    window = (f"{case.window_start.tz_convert(case.timezone):%Y-%m-%d %H:%M} – "
+              f"{case.window_end.tz_convert(case.timezone):%Y-%m-%d %H:%M} ({case.timezone})")
+    winners = keys[keys["winner"]]
+    if not len(winners):
+        return (f"{case.source_path}: no readable record in the inputs (see rejects.parquet); "
+                f"the case has nothing to analyse")
+    times = winners["created_at"].dropna()
+    span = (f"{times.min().tz_convert(case.timezone):%Y-%m-%d %H:%M} – "
+            f"{times.max().tz_convert(case.timezone):%Y-%m-%d %H:%M}")
+    in_window = int(winners["in_window"].sum())
+    if not in_window:
+        return (f"{case.source_path}: key 'window': {window} excludes all {len(winners):,} items read; "
+                f"the inputs hold items from {span}. Set window.start/window.end to cover the controversy.")
+    terms = ", ".join((*case.keywords, *case.hashtags))
+    return (f"{case.source_path}: key 'relevance': none of the {in_window:,} items inside the window {window} "
+            f"mentions a keyword or hashtag ({terms}); the inputs hold items from {span}.")
 
 
 def _part_keys(posts: pd.DataFrame, part: int, case: Case) -> pd.DataFrame:
-    """The few columns deduplication and the case filter need, for one part."""
+    """The few columns deduplication, the case filter and the QC need, for one part."""
     return dedupe_keys(posts, part).assign(
         in_window=((posts["created_at"] >= case.window_start) & (posts["created_at"] < case.window_end)).to_numpy(),
         own_relevant=relevant_text(posts, case.keywords, case.hashtags).to_numpy(dtype=bool),
+        created_at=posts["created_at"].array,
+        time_precision=posts["time_precision"].astype("category").array,
     )
 
 
@@ -269,7 +347,8 @@ def official_authors(case: Case, key: bytes) -> set[str]:
     return found
 
 
-def _write_in_scope(parts: list[Path], keys: pd.DataFrame, posts_path: str | Path, official: set[str]) -> None:
+def _write_in_scope(parts: list[Path], keys: pd.DataFrame, posts_path: str | Path, official: set[str],
+                    scrubber: NameScrubber) -> None:
     schema = pa.Schema.from_pandas(empty_frame(POSTS), preserve_index=False)
     # Rows to keep per part, found in one pass over the keys rather than one pass per part.
     kept = keys.loc[keys["in_scope"]].groupby("part")["row"]
@@ -279,10 +358,24 @@ def _write_in_scope(parts: list[Path], keys: pd.DataFrame, posts_path: str | Pat
             rows = rows_of.get(number, ())
             if len(rows):
                 frame = pd.read_parquet(part).iloc[rows]
-                frame = frame.assign(is_official=frame["author"].isin(official))
+                frame = frame.assign(is_official=frame["author"].isin(official), **{
+                    column: scrubber.replace_column(frame[column], frame["platform"])
+                    for column in ("text", "title", "hashtags")})
                 writer.write_table(pa.Table.from_pandas(conform(frame, POSTS), schema=schema, preserve_index=False))
         if not parts:
             writer.write_table(pa.Table.from_pandas(empty_frame(POSTS), schema=schema, preserve_index=False))
+
+
+def _write_rejects(parts: list[tuple[Path, str]], rejects_path: str | Path, scrubber: NameScrubber) -> None:
+    """The rejects table, with the names known from the whole case replaced in each redacted record."""
+    schema = pa.Schema.from_pandas(empty_frame(REJECTS), preserve_index=False)
+    with pq.ParquetWriter(rejects_path, schema) as writer:
+        for part, platform in parts:
+            frame = pd.read_parquet(part)
+            frame["raw"] = scrubber.replace_column(frame["raw"], [platform] * len(frame))
+            writer.write_table(pa.Table.from_pandas(conform(frame, REJECTS), schema=schema, preserve_index=False))
+        if not parts:
+            writer.write_table(pa.Table.from_pandas(empty_frame(REJECTS), schema=schema, preserve_index=False))
 
 
 def ingest_case(case: Case, key: bytes, base_dir: str | Path = ".") -> tuple[pd.DataFrame, pd.DataFrame, dict]:

@@ -3,7 +3,10 @@
 Authors become ``HMAC-SHA256(key, "<platform>:<user id>")`` truncated to 16 hex digits: the same author
 gets the same pseudonym across files, while nobody without the key can link a pseudonym back to a platform
 id (a plain hash of a numeric Weibo id could be reversed by enumerating ids). @mentions inside texts are
-replaced the same way, keyed on the mentioned nickname.
+replaced the same way, keyed on the mentioned nickname. Texts also carry nicknames that no @ marks
+(weibo-search's "<nickname>的微博视频", weiboSpider's "转发了 <nickname> 的微博:"): :class:`NameScrubber`
+replaces every nickname known from a case's inputs wherever it stands, with the same pseudonym an @mention
+of that nickname gets.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable
 
 MIN_KEY_BYTES = 16
 # A Weibo/XHS nickname: CJK, letters, digits, '_' and '-', up to 30 characters.
@@ -54,7 +58,63 @@ def pseudonym(key: bytes, namespace: str, value: str) -> str:
 
 def pseudonymise_mentions(text: str, key: bytes, namespace: str) -> str:
     """Replace every ``@nickname`` (also in ``//@nickname:`` repost chains) by ``@<pseudonym>``."""
-    return MENTION.sub(lambda m: "@" + pseudonym(key, f"{namespace}:nick", m[1]), text)
+    return MENTION.sub(lambda m: "@" + nickname_pseudonym(key, namespace, m[1]), text)
+
+
+def nickname_pseudonym(key: bytes, platform: str, nickname: str) -> str:
+    """The pseudonym of a nickname (an author known only by name, an @mention, a name inside a text)."""
+    return pseudonym(key, f"{platform}:nick", nickname)
+
+
+# Shorter names are ordinary words far more often than they are somebody's name.
+MIN_NAME_CHARACTERS = 2
+_ASCII_WORD = re.compile(r"[A-Za-z0-9_]")
+
+
+class NameScrubber:
+    """Replaces every known nickname inside texts by its pseudonym, longest name first, in one pass.
+
+    ``names`` are the nicknames read from a case's inputs (authors, repost sources, comment authors,
+    mention targets); names in ``keep`` (official accounts, the case's own keywords: institutions and
+    topics, not people) and names shorter than :data:`MIN_NAME_CHARACTERS` stay. A name of Latin letters and
+    digits only counts only as a whole word, so "ab" is not replaced inside "tab" or inside a pseudonym's hex.
+    """
+
+    def __init__(self, key: bytes, names: Iterable[str], keep: Iterable[str] = ()):
+        import ahocorasick
+
+        kept = {name.strip().lower() for name in keep if name}
+        self.key = key
+        self.names = sorted({name.strip() for name in names if name and len(name.strip()) >= MIN_NAME_CHARACTERS}
+                            - {""})
+        self.kept = [name for name in self.names if name.lower() in kept]
+        self.replaced = 0
+        self._automaton = None
+        wanted = [name for name in self.names if name.lower() not in kept]
+        if wanted:
+            self._automaton = ahocorasick.Automaton()
+            for name in wanted:
+                self._automaton.add_word(name, name)
+            self._automaton.make_automaton()
+
+    def __call__(self, text: str | None, platform: str) -> str | None:
+        """``text`` with every known name replaced by ``@``-less pseudonym of the platform's namespace."""
+        if not text or self._automaton is None:
+            return text
+        pieces, position = [], 0
+        for end, name in self._automaton.iter_long(text):
+            start = end - len(name) + 1
+            if name.isascii() and ((start > 0 and _ASCII_WORD.match(text[start - 1]))
+                                   or (end + 1 < len(text) and _ASCII_WORD.match(text[end + 1]))):
+                continue
+            pieces += [text[position:start], nickname_pseudonym(self.key, platform, name)]
+            position = end + 1
+            self.replaced += 1
+        return "".join(pieces) + text[position:] if pieces else text
+
+    def replace_column(self, texts, platforms):
+        """A pandas string column with the names replaced, row by row on the row's platform."""
+        return [self(text, platform) if isinstance(text, str) else text for text, platform in zip(texts, platforms)]
 
 
 def write_new_key(path: str | Path) -> Path:

@@ -1,0 +1,187 @@
+"""Ingest on the shapes real exports take: names inside texts, date-only times, tag literals, SQLite stores,
+windows that miss the data. Each test reproduces a failure seen on real crawler output (issue 16)."""
+
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from firestorm.config import load_case
+from firestorm.ingest import IngestError, ingest_case, resolve_inputs
+from firestorm.privacy import NameScrubber, nickname_pseudonym
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+CASE = {
+    "name": "real", "title": "real-shaped case", "timezone": "Asia/Shanghai",
+    "window": {"start": "2023-07-25T00:00:00+08:00", "end": "2023-08-20T00:00:00+08:00"},
+    "relevance": {"keywords": ["小红书", "AI"]},
+    "timeline": [{"time": "2023-07-30T12:00:00+08:00", "kind": "trigger", "description": "t", "source": "s"}],
+    "official_response": {"responded": False},
+}
+
+
+def write_case(folder: Path, inputs: list[dict], **changes) -> object:
+    document = {**CASE, **changes, "inputs": inputs}
+    path = folder / "real.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    return load_case(path)
+
+
+# ------------------------------------------------------------------------------------------ names in texts
+def test_name_scrubber_replaces_longest_name_first_and_whole_latin_words_only(key):
+    scrubber = NameScrubber(key, ["小鱼", "画画的小鱼", "ab", "x", "小红书"], keep=["小红书"])
+    text = "画画的小鱼的微博视频 小鱼干 tab ab 小红书 x"
+    out = scrubber(text, "weibo")
+    long_name = nickname_pseudonym(key, "weibo", "画画的小鱼")
+    assert out.startswith(long_name + "的微博视频")                     # not "画画的" + pseudonym of 小鱼
+    assert nickname_pseudonym(key, "weibo", "小鱼") + "干" in out       # names inside words go too
+    assert " tab " in out and nickname_pseudonym(key, "weibo", "ab") in out   # "ab" inside "tab" stays
+    assert "小红书" in out and out.endswith(" x")                        # kept word, 1-character name
+    assert scrubber.replaced == 3
+
+
+def test_nicknames_inside_texts_never_reach_the_posts_or_rejects(tmp_path, key):
+    """weibo-search texts end in '<nickname>的微博视频'; weiboSpider reposts say '转发了 <nickname> 的微博:'."""
+    export = tmp_path / "小红书.csv"
+    header = ("id,bid,user_id,用户昵称,微博正文,头条文章url,发布位置,艾特用户,话题,转发数,评论数,点赞数,发布时间,发布工具,"
+              "微博图片url,微博视频url,retweet_id,ip,user_authentication,会员类型,会员等级")
+    rows = [
+        "4929000000000101,Nb01,7100000001,山间小路,小红书的AI太离谱了山间小路的微博视频,,,,,1,2,3,2023-08-01 10:00,,,,,,普通用户,,",
+        "4929000000000102,Nb02,7100000002,晚风Lin,看到晚风Lin说的事，小红书AI训练不应该 @阿木木 怎么看,,,阿木木,,0,0,1,"
+        "2023-08-01 11:00,,,,,,普通用户,,",
+        "4929000000000103,Nb03,7100000003,阿木木,回复山间小路：同意，小红书就是不回应,,,,,0,0,0,不是时间,,,,,,,,",
+    ]
+    export.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8-sig")
+    case = write_case(tmp_path, [{"path": str(export), "format": "weibo_search_posts"}])
+    posts, rejects, qc = ingest_case(case, key)
+    dump = posts.astype(str).to_csv() + rejects.astype(str).to_csv()
+    for name in ("山间小路", "晚风Lin", "阿木木"):
+        assert name not in dump, name
+    assert nickname_pseudonym(key, "weibo", "山间小路") + "的微博视频" in posts["text"].iat[0]
+    assert len(rejects) == 1 and "发布时间" in rejects["field"].iat[0]       # its name is scrubbed too
+    assert qc["people_names"]["known"] == 3 and qc["people_names"]["replaced_in_texts"] >= 3
+
+
+# ------------------------------------------------------------------------------------------- empty window
+def test_a_window_that_excludes_every_post_stops_ingest_naming_the_data_span(tmp_path, key):
+    case = write_case(tmp_path, [{"path": str(FIXTURES / "weibo_search_小红书.csv")}],
+                      window={"start": "2024-01-01T00:00:00+08:00", "end": "2024-02-01T00:00:00+08:00"},
+                      timeline=[{"time": "2024-01-10T00:00:00+08:00", "kind": "trigger", "description": "t",
+                                 "source": "s"}])
+    with pytest.raises(IngestError) as error:
+        ingest_case(case, key)
+    message = str(error.value)
+    assert "real.yaml" in message and "key 'window'" in message
+    assert "2024-01-01 00:00 – 2024-02-01 00:00" in message and "items from 2023-08-01" in message
+
+
+def test_no_relevant_item_in_the_window_names_the_keywords(tmp_path, key):
+    case = write_case(tmp_path, [{"path": str(FIXTURES / "weibo_search_小红书.csv")}],
+                      relevance={"keywords": ["完全无关的词"]})
+    with pytest.raises(IngestError, match="key 'relevance'.*完全无关的词"):
+        ingest_case(case, key)
+
+
+# ------------------------------------------------------------------------------------------ SQLite stores
+# MediaCrawler's SQLite schema (save_data_option = sqlite): the CSV fields plus id, add_ts, last_modify_ts;
+# counts TEXT, times INTEGER.
+MEDIACRAWLER_TABLES = {
+    "xhs_note": "id INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL, nickname TEXT, avatar TEXT, "
+                "ip_location TEXT, add_ts INTEGER NOT NULL, last_modify_ts INTEGER NOT NULL, note_id TEXT NOT NULL, "
+                "type TEXT, title TEXT, `desc` TEXT, video_url TEXT, time INTEGER NOT NULL, "
+                "last_update_time INTEGER NOT NULL, liked_count TEXT, collected_count TEXT, comment_count TEXT, "
+                "share_count TEXT, image_list TEXT, tag_list TEXT, note_url TEXT, source_keyword TEXT DEFAULT ''",
+    "xhs_note_comment": "id INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL, nickname TEXT, avatar TEXT, "
+                        "ip_location TEXT, add_ts INTEGER NOT NULL, last_modify_ts INTEGER NOT NULL, "
+                        "comment_id TEXT NOT NULL, create_time INTEGER NOT NULL, note_id TEXT NOT NULL, "
+                        "content TEXT NOT NULL, sub_comment_count TEXT NOT NULL, pictures TEXT, "
+                        "parent_comment_id TEXT, like_count TEXT NOT NULL DEFAULT '0'",
+    "weibo_note": "id INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT, nickname TEXT, avatar TEXT, gender TEXT, "
+                  "profile_url TEXT, ip_location TEXT, add_ts INTEGER NOT NULL, last_modify_ts INTEGER NOT NULL, "
+                  "note_id TEXT NOT NULL, content TEXT, create_time INTEGER NOT NULL, create_date_time TEXT NOT NULL, "
+                  "liked_count TEXT, comments_count TEXT, shared_count TEXT, note_url TEXT, source_keyword TEXT",
+    "weibo_note_comment": "id INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT, nickname TEXT, avatar TEXT, "
+                          "gender TEXT, profile_url TEXT, ip_location TEXT, add_ts INTEGER NOT NULL, "
+                          "last_modify_ts INTEGER NOT NULL, comment_id TEXT NOT NULL, note_id TEXT NOT NULL, "
+                          "content TEXT, create_time INTEGER NOT NULL, create_date_time TEXT NOT NULL, "
+                          "sub_comment_count TEXT NOT NULL, parent_comment_id TEXT, like_count TEXT NOT NULL",
+    "xhs_creator": "id INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL, nickname TEXT",
+}
+CRAWLED_MS = 1691020800000      # 2023-08-03 08:00 +08:00
+NOTE_MS = 1690804656000          # 2023-07-31 19:57:36 +08:00
+
+
+def mediacrawler_database(path: Path) -> Path:
+    with sqlite3.connect(path) as db:
+        for table, columns in MEDIACRAWLER_TABLES.items():
+            db.execute(f"CREATE TABLE {table} ({columns})")
+        db.execute("INSERT INTO xhs_note (user_id, nickname, ip_location, add_ts, last_modify_ts, note_id, type, "
+                   "title, `desc`, time, last_update_time, liked_count, collected_count, comment_count, share_count, "
+                   "tag_list) VALUES ('5f3c00000000000000001111', '雨后青山', '浙江', ?, ?, '64c7a1b00000000012340001', "
+                   "'normal', '小红书AI', '我的画被拿去训练AI了 #小红书AI训练[话题]#', ?, ?, '1.2万', '', '37', '10万+', "
+                   "'小红书AI训练')", (CRAWLED_MS, CRAWLED_MS, NOTE_MS, NOTE_MS))
+        db.execute("INSERT INTO xhs_note_comment (user_id, nickname, add_ts, last_modify_ts, comment_id, create_time, "
+                   "note_id, content, sub_comment_count, parent_comment_id, like_count) VALUES ('5f3c00000000000000002222', "
+                   "'月光', ?, ?, '64c7b00000000000000a0001', ?, '64c7a1b00000000012340001', '雨后青山说得对', '0', '0', '3')",
+                   (CRAWLED_MS, CRAWLED_MS, NOTE_MS + 60_000))
+        db.execute("INSERT INTO weibo_note (user_id, nickname, add_ts, last_modify_ts, note_id, content, create_time, "
+                   "create_date_time, liked_count, comments_count, shared_count) VALUES ('7200000001', '北方的树', ?, ?, "
+                   "'4929000000000201', '小红书AI训练的事', 1690833456, '2023-07-31 19:57:36+08:00', '5', '1', '0')",
+                   (CRAWLED_MS, CRAWLED_MS))
+        db.execute("INSERT INTO weibo_note_comment (user_id, nickname, add_ts, last_modify_ts, comment_id, note_id, "
+                   "content, create_time, create_date_time, sub_comment_count, parent_comment_id, like_count) VALUES "
+                   "('7200000002', '海边', ?, ?, '4929000000000301', '4929000000000201', '支持', 1690833516, "
+                   "'2023-07-31 19:58:36+08:00', '0', '4929000000000301', '0')", (CRAWLED_MS, CRAWLED_MS))
+        db.execute("INSERT INTO xhs_creator (user_id, nickname) VALUES ('5f3c00000000000000001111', '雨后青山')")
+    return path
+
+
+def test_mediacrawler_sqlite_store_reads_each_known_table_as_its_format(tmp_path, key):
+    database = mediacrawler_database(tmp_path / "sqlite_tables.db")
+    case = write_case(tmp_path, [{"path": str(database)}])
+    assert [entry["table"] for _, _, entry in resolve_inputs(case)] == [
+        "weibo_note", "weibo_note_comment", "xhs_note", "xhs_note_comment"]   # xhs_creator is not content
+    posts, rejects, qc = ingest_case(case, key)
+    assert len(rejects) == 0 and qc["totals"]["in_scope"] == 4
+    assert {f["format"] for f in qc["files"].values()} == {
+        "mediacrawler_xhs_notes", "mediacrawler_xhs_comments", "mediacrawler_weibo_posts",
+        "mediacrawler_weibo_comments"}
+    by_id = posts.set_index("post_id")
+    note = by_id.loc["xiaohongshu:64c7a1b00000000012340001"]
+    assert note["likes"] == 12_000 and note["shares"] == 100_000 and note["collects"] == 0
+    assert note["created_at"] == pd.Timestamp(NOTE_MS, unit="ms", tz="UTC") and note["time_precision"] == "second"
+    assert note["source_file"].endswith("sqlite_tables.db::xhs_note")
+    comment = by_id.loc["xiaohongshu:64c7b00000000000000a0001"]
+    assert comment["parent_id"] == "xiaohongshu:64c7a1b00000000012340001" and comment["kind"] == "comment"
+    # create_date_time, not the 8-hour-wrong create_time
+    assert by_id.loc["weibo:4929000000000201", "created_at"].isoformat() == "2023-07-31T11:57:36+00:00"
+    assert "雨后青山" not in posts.astype(str).to_csv()        # a comment names the note's author
+
+
+def test_a_database_with_unknown_tables_lists_them(tmp_path, key):
+    database = tmp_path / "notes.db"
+    with sqlite3.connect(database) as db:
+        db.execute("CREATE TABLE notes (note_id TEXT, title TEXT, time INTEGER)")
+        db.execute("CREATE TABLE comments (id TEXT, content TEXT)")
+    case = write_case(tmp_path, [{"path": str(database)}])
+    with pytest.raises(IngestError, match=r"tables \['comments', 'notes'\] are not MediaCrawler's.*declare `table:`"):
+        ingest_case(case, key)
+
+
+def test_any_sqlite_table_reads_through_generic_columns(tmp_path, key):
+    """ReaJason/xhs-style scripts store the web API's note dicts in their own tables."""
+    database = tmp_path / "xhs.db"
+    with sqlite3.connect(database) as db:
+        db.execute("CREATE TABLE notes (note_id TEXT, title TEXT, `desc` TEXT, time INTEGER, liked_count TEXT)")
+        db.execute("CREATE TABLE users (user_id TEXT)")
+        db.execute("INSERT INTO notes VALUES ('64c7a1b00000000012349999', '小红书', 'AI画图训练', ?, '1.1万+')",
+                   (NOTE_MS,))
+    case = write_case(tmp_path, [{"path": str(database), "table": "notes", "format": "generic",
+                                  "platform": "xiaohongshu",
+                                  "columns": {"post_id": "note_id", "text": "desc", "title": "title",
+                                              "created_at": "time", "likes": "liked_count"}}])
+    posts, rejects, qc = ingest_case(case, key)
+    assert len(posts) == 1 and posts["likes"].iat[0] == 11_000 and list(qc["files"]) == [f"{database}::notes"]
