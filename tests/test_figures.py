@@ -61,3 +61,35 @@ def test_engagement_and_hawkes_figures(tmp_path, repo):
                               tmp_path / "hawkes.png")
     for name in ("engagement", "hawkes"):
         assert (tmp_path / f"{name}.png").exists() and (tmp_path / f"{name}.svg").exists()
+
+
+def test_figures_say_when_a_fit_is_not_identified_or_poor(tmp_path, repo):
+    """No bare number for a fit at its bound or missing; a warning beside a poor fit's number."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from firestorm.spread import fit_hawkes, hourly_counts
+
+    case = load_case(repo / "config/cases/miaoya_camera.yaml")
+    rng = np.random.default_rng(0)
+    times = case.window_start + pd.to_timedelta(np.sort(rng.uniform(0, 200, 600)), unit="h")
+    posts = pd.DataFrame({"created_at": times, "platform": "weibo"})
+    fit = fit_hawkes(posts["created_at"], case.window_start, case.window_end, case.window_start + pd.Timedelta(hours=50))
+    observed = hourly_counts(posts, case.window_start, case.window_end)["items"]
+    poor = {"status": "poor fit", "reason": "time-rescaling KS p = 3e-21 < 0.01"}
+    bound = {"status": "at bound", "reason": "branching_ratio at upper bound"}
+    assert "n = " in figures.branching_ratio_text(fit, poor) and "poor fit" in figures.branching_ratio_text(fit, poor)
+    assert figures.branching_ratio_text(fit, bound).startswith("branching ratio not identified")
+    assert "n = " not in figures.branching_ratio_text(None, {"status": "not identified", "reason": "3000 of 3040 "
+                                                             "items have only a date"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figures.hawkes_figure(observed, replace(fit, ks_pvalue=3e-21), case, tmp_path / "poor.png", poor)
+        figures.hawkes_figure(observed, None, case, tmp_path / "missing.png",
+                              {"status": "not identified", "reason": "3000 of 3040 items have only a date"})
+        figures.volume_figure(observed.to_frame("weibo"), case, tmp_path / "volume.png",
+                              notes=["2000 of 5000 items have only a date and are left out of the hourly counts",
+                                     "half-life: at bound (half-life at upper bound)"])
+    for name in ("poor", "missing", "volume"):
+        assert (tmp_path / f"{name}.png").exists()

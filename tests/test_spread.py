@@ -93,3 +93,98 @@ def test_daily_sentiment_shares_sum_to_one():
     assert list(daily["items"]) == [2, 1]  # 20:00 UTC is the next day in Beijing
     shares = daily[["negative_share", "neutral_share", "positive_share"]].sum(axis=1)
     assert np.allclose(shares, 1.0)
+
+
+# ------------------------------------------------------------------------ precision and fit statuses
+def burst_posts(case, items: int = 3000, seed: int = 0, date_only: int = 0) -> pd.DataFrame:
+    """A burst a day after the trigger decaying with a 24 h half-life, plus ``date_only`` items whose export
+    gave only the day (stamped at local midnight, as ingest stores a bare date)."""
+    rng = np.random.default_rng(seed)
+    start = case.first_event_time("trigger") + pd.Timedelta(hours=6)
+    times = start + pd.to_timedelta(rng.exponential(24 / np.log(2), items), unit="h")
+    times = times[times < case.window_end]
+    days = (pd.Series(start + pd.to_timedelta(rng.exponential(24 / np.log(2), date_only), unit="h"))
+            .dt.tz_convert(case.timezone).dt.normalize().dt.tz_convert("UTC"))
+    created = pd.Series(list(times) + list(days), dtype="datetime64[ns, UTC]")
+    n = len(created)
+    return pd.DataFrame({"post_id": [f"p{i}" for i in range(n)], "platform": "weibo", "kind": "post",
+                         "created_at": created, "author": [f"a{i % 50}" for i in range(n)],
+                         "likes": 1, "comments": 0, "shares": 0,
+                         "time_precision": ["second"] * len(times) + ["day"] * date_only})
+
+
+@pytest.fixture(scope="module")
+def miaoya(repo):
+    from firestorm.config import load_case
+
+    return load_case(repo / "config/cases/miaoya_camera.yaml")
+
+
+def test_a_table_without_time_precision_counts_every_item_as_precise(tmp_path):
+    from firestorm.spread import precise_enough, read_posts
+
+    old = pd.DataFrame({"post_id": ["a", "b"], "created_at": pd.to_datetime(["2023-07-20", "2023-07-21"], utc=True)})
+    assert precise_enough(old).tolist() == [True, True]
+    new = old.assign(time_precision=pd.array(["minute", None], dtype="string"))
+    assert precise_enough(new).tolist() == [True, False]
+    old.to_parquet(tmp_path / "old.parquet")
+    new.to_parquet(tmp_path / "new.parquet")
+    assert list(read_posts(tmp_path / "old.parquet", ["post_id"]).columns) == ["post_id"]
+    assert list(read_posts(tmp_path / "new.parquet", ["post_id"]).columns) == ["post_id", "time_precision"]
+
+
+def test_items_with_only_a_date_are_left_out_of_the_hourly_analyses(miaoya):
+    """Midnight piles of dated-only items must not make an onset or a peak; spread.json says how many left."""
+    posts = burst_posts(miaoya, items=3000, date_only=2000)
+    summary = summarise_spread(posts, miaoya, bootstrap=5)
+    precision = summary["time_precision"]
+    assert precision["date_only_items"] == 2000 and precision["hourly_items"] == len(posts) - 2000
+    assert precision["status"] == "ok" and "2000 of" in precision["reason"]
+    peak = pd.Timestamp(summary["peak"]["time"]).tz_convert(miaoya.timezone)
+    assert not (peak.hour == 0 and peak.minute < 30), "the peak is not a midnight pile"
+    assert summary["hawkes"]["items"] == len(posts) - 2000
+    assert summary["half_life"]["hours"] == pytest.approx(24, rel=0.2)
+
+
+def test_hourly_analyses_are_not_identified_when_most_items_have_only_a_date(miaoya):
+    from firestorm.spread import analyse_spread, status_notes
+
+    posts = burst_posts(miaoya, items=40, date_only=3000)
+    summary, fit = analyse_spread(posts, miaoya, bootstrap=5)
+    assert fit is None
+    for key in ("onset", "peak", "half_life", "hawkes"):
+        assert summary[key]["status"] == "not identified", key
+        assert f"3000 of {len(posts)} items have only a date" in summary[key]["reason"]
+    assert summary["onset"]["time"] is None and summary["half_life"]["hours"] is None
+    assert status_notes(summary) == [f"onset, peak, half-life and Hawkes process: not identified "
+                                     f"({summary['time_precision']['reason']})"]
+
+
+def test_a_decay_the_window_cannot_resolve_is_at_bound_not_a_half_life():
+    """A flat series has no decay: the optimiser runs to k's lower bound (half-life ln 2 / 1e-4 = 6931 h)."""
+    from firestorm.spread import fit_decay
+
+    hours = pd.date_range("2023-07-01", periods=200, freq="h", tz="UTC")
+    flat = pd.Series(np.random.default_rng(0).poisson(20, 200).astype(float), index=hours)
+    fit = fit_decay(flat, hours[0], 1.0, bootstrap=20)
+    assert fit.status["status"] == "at bound" and "6931" in fit.status["reason"]
+    few = fit_decay(pd.Series(np.r_[5.0, 2.0, 1.0, np.zeros(197)], index=hours), hours[0], 0.1, bootstrap=5)
+    assert few.status["status"] == "too few items"
+
+
+def test_hawkes_status_flags_bounds_and_a_rejected_time_rescaling_test(miaoya):
+    from dataclasses import replace
+
+    from firestorm.spread import KS_POOR_FIT_P, fit_hawkes, hawkes_status
+
+    posts = burst_posts(miaoya, items=1500)
+    fit = fit_hawkes(posts["created_at"], miaoya.window_start, miaoya.window_end,
+                     miaoya.first_event_time("trigger"), miaoya.response_time)
+    poor = hawkes_status(replace(fit, ks_pvalue=3e-21, at_bound=()))
+    assert poor["status"] == "poor fit" and f"< {KS_POOR_FIT_P}" in poor["reason"]
+    bound = hawkes_status(replace(fit, ks_pvalue=0.5, at_bound=("branching_ratio at upper bound",)))
+    assert bound == {"status": "at bound", "reason": "branching_ratio at upper bound"}
+    # A platform's background at its floor means no background: not a failed fit.
+    assert hawkes_status(replace(fit, ks_pvalue=0.5, at_bound=("background_per_hour[weibo] at lower bound",))) == {
+        "status": "ok", "reason": ""}
+    assert hawkes_status(replace(fit, items=40))["status"] == "too few items"

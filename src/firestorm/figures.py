@@ -103,8 +103,21 @@ def local_index(index, timezone: str):
     return index.tz_convert(timezone).tz_localize(None)
 
 
-def volume_figure(hourly_by_platform, case, png_path) -> None:
-    """Items per hour per platform (log scale) and cumulative items, with the case timeline."""
+WARNING_COLOUR = "#b03a2e"
+
+
+def note_warnings(fig, notes) -> None:
+    """Warnings about the figure's estimates (not identified, at a bound, items left out …) in red under the
+    figure, where they cover no data and are read with it, not only in a report's text."""
+    if notes:
+        fig.text(0.01, -0.01, "\n".join(f"注意 note: {note}" for note in notes), ha="left", va="top",
+                 fontsize=8.5, color=WARNING_COLOUR)
+
+
+def volume_figure(hourly_by_platform, case, png_path, notes=()) -> None:
+    """Items per hour per platform (log scale) and cumulative items, with the case timeline. ``notes``
+    (:func:`firestorm.spread.status_notes`) are printed on the plot: items left out of the hourly counts for
+    having only a date, estimates that are not identified."""
     apply_style()
     fig, (ax, ax_cum) = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True, height_ratios=[2, 1])
     x = local_index(hourly_by_platform.index, case.timezone)
@@ -123,6 +136,7 @@ def volume_figure(hourly_by_platform, case, png_path) -> None:
     mark_events(ax_cum, case.timeline, case.timezone, label=False)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     ax.set_title(f"{case.title}：讨论量 volume")
+    note_warnings(fig, notes)
     ax_cum.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
     save(fig, png_path)
 
@@ -239,16 +253,24 @@ def engagement_figure(daily_volume, case, png_path) -> None:
     save(fig, png_path)
 
 
-def hawkes_figure(observed_hourly, fit, case, png_path) -> None:
-    """Observed items per hour against the fitted Hawkes model, and the time-rescaling QQ plot."""
+def hawkes_figure(observed_hourly, fit, case, png_path, summary: dict | None = None) -> None:
+    """Observed items per hour against the fitted Hawkes model, and the time-rescaling QQ plot.
+
+    ``summary`` is the fit's entry of spread.json (``hawkes``): a status other than "ok" is printed in the
+    title instead of (at a bound, not identified) or beside (poor fit) the branching ratio. Without a fit
+    (``fit`` None: too few items timed to the hour) the observed counts are shown with the reason.
+    """
     import numpy as np
 
     apply_style()
+    summary = summary or {"status": "ok"}
     fig, (ax_fit, ax_qq) = plt.subplots(1, 2, figsize=(12, 4.5), width_ratios=[2.2, 1])
     x = local_index(observed_hourly.index, case.timezone)
     ax_fit.plot(x, observed_hourly.to_numpy(), color="#7f8c8d", linewidth=0.8, label="观测 observed")
-    expected = fit.expected_per_hour.reindex(observed_hourly.index)
-    ax_fit.plot(x, expected.to_numpy(), color="#c0392b", linewidth=1.6, label="霍克斯模型 fitted Hawkes (expected)")
+    if fit is not None:
+        expected = fit.expected_per_hour.reindex(observed_hourly.index)
+        ax_fit.plot(x, expected.to_numpy(), color="#c0392b", linewidth=1.6,
+                    label="霍克斯模型 fitted Hawkes (expected)")
     mark_events(ax_fit, case.timeline, case.timezone)
     ax_fit.set_yscale("symlog", linthresh=1)
     ax_fit.set_ylim(bottom=0)
@@ -256,11 +278,10 @@ def hawkes_figure(observed_hourly, fit, case, png_path) -> None:
     ax_fit.set_xlabel(f"时间 time ({case.timezone})")
     ax_fit.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
     ax_fit.legend(loc="upper left", bbox_to_anchor=(0.0, -0.18), ncols=2, fontsize=8)
-    low, high = fit.ci95.get("branching_ratio", [float("nan")] * 2)
-    ax_fit.set_title(f"{case.title}：自激过程 self-excitation, branching ratio n = {fit.branching_ratio:.2f} "
-                     f"[{low:.2f}, {high:.2f}]", fontsize=10)
+    ax_fit.set_title(f"{case.title}：自激过程 self-excitation, {branching_ratio_text(fit, summary)}", fontsize=10,
+                     color="black" if summary.get("status", "ok") == "ok" else WARNING_COLOUR)
 
-    gaps = np.sort(fit.rescaled_gaps)
+    gaps = np.sort(fit.rescaled_gaps) if fit is not None else np.array([])
     if len(gaps):
         probabilities = (np.arange(1, len(gaps) + 1) - 0.5) / len(gaps)
         theoretical = -np.log1p(-probabilities)
@@ -268,11 +289,28 @@ def hawkes_figure(observed_hourly, fit, case, png_path) -> None:
         ax_qq.plot(theoretical[::step], gaps[::step], ".", markersize=2.5, color="#2c3e50")
         top = float(max(theoretical[-1], gaps[-1]))
         ax_qq.plot([0, top], [0, top], color="#c0392b", linewidth=1, label="y = x (model fits)")
+        ax_qq.legend(loc="upper left", fontsize=8)
+        poor = summary.get("status") == "poor fit"
+        ax_qq.set_title(f"时间重标度 QQ (KS D = {fit.ks_statistic:.3f}, p = {fit.ks_pvalue:.2g})"
+                        + ("\n警告 poor fit: the model does not describe the arrivals" if poor else ""),
+                        fontsize=10, color=WARNING_COLOUR if poor else "black")
+    else:
+        ax_qq.text(0.5, 0.5, "no fit", transform=ax_qq.transAxes, ha="center", va="center", color=WARNING_COLOUR)
+        ax_qq.set_title("时间重标度 QQ time-rescaling", fontsize=10)
     ax_qq.set_xlabel("Exp(1) 理论分位数 theoretical quantile")
     ax_qq.set_ylabel("重标度间隔 rescaled gap")
-    ax_qq.set_title(f"时间重标度 QQ (KS D = {fit.ks_statistic:.3f}, p = {fit.ks_pvalue:.2g})", fontsize=10)
-    ax_qq.legend(loc="upper left", fontsize=8)
     save(fig, png_path)
+
+
+def branching_ratio_text(fit, summary: dict) -> str:
+    """The branching ratio as a figure title may state it: the estimate with its interval when the fit is ok
+    or only poor, "not identified (…)" when the fit is missing or a parameter sits at its bound."""
+    kind, reason = summary.get("status", "ok"), summary.get("reason", "")
+    if fit is None or kind not in ("ok", "poor fit"):
+        return f"branching ratio not identified\n({kind}: {reason})" if reason else "branching ratio not identified"
+    low, high = fit.ci95.get("branching_ratio", [float("nan")] * 2)
+    text = f"branching ratio n = {fit.branching_ratio:.2f} [{low:.2f}, {high:.2f}]"
+    return text + (f"\n警告 warning: poor fit ({reason})" if kind == "poor fit" else "")
 
 
 FRAME_NAMES = {

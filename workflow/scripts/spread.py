@@ -7,26 +7,29 @@ import pandas as pd
 from firestorm import figures
 from firestorm.config import load_case
 from firestorm.jobs import log_to
-from firestorm.spread import SPREAD_COLUMNS, analyse_spread, daily_sentiment, daily_volume, hourly_counts
+from firestorm.spread import (SPREAD_COLUMNS, analyse_spread, daily_sentiment, daily_volume, hourly_counts,
+                              precise_enough, read_posts, status_notes)
 
 log_to(snakemake)
 
 case = load_case(snakemake.params.case_file)
 # Only the columns the spread measures use: texts are the bulk of a posts table and are not needed here.
-posts = pd.read_parquet(snakemake.input.posts, columns=SPREAD_COLUMNS)
+posts = read_posts(snakemake.input.posts, SPREAD_COLUMNS)
 sentiment = pd.read_parquet(snakemake.input.sentiment, columns=["post_id", "label"])
 summary, hawkes = analyse_spread(posts, case, bootstrap=snakemake.params.bootstrap, seed=snakemake.params.seed)
 with open(snakemake.output.summary, "w", encoding="utf-8") as handle:
     json.dump(summary, handle, indent=2, ensure_ascii=False)
-hourly = hourly_counts(posts, case.window_start, case.window_end, by=["platform", "kind"])
+# Hourly tables and figures count only items timed to the hour; a date alone would pile up at midnight.
+timed = posts[precise_enough(posts)]
+hourly = hourly_counts(timed, case.window_start, case.window_end, by=["platform", "kind"])
 hourly.to_csv(snakemake.output.hourly)
 daily = daily_volume(posts, case.timezone)
 daily.to_csv(snakemake.output.daily_volume, index=False)
 daily_feelings = daily_sentiment(posts, sentiment, case.timezone)
 daily_feelings.to_csv(snakemake.output.daily, index=False)
-figures.volume_figure(hourly_counts(posts, case.window_start, case.window_end, by=["platform"]), case,
-                      snakemake.output.volume)
+figures.volume_figure(hourly_counts(timed, case.window_start, case.window_end, by=["platform"]), case,
+                      snakemake.output.volume, notes=status_notes(summary))
 figures.engagement_figure(daily, case, snakemake.output.engagement)
-figures.hawkes_figure(hourly_counts(posts, case.window_start, case.window_end)["items"], hawkes, case,
-                      snakemake.output.hawkes)
+figures.hawkes_figure(hourly_counts(timed, case.window_start, case.window_end)["items"], hawkes, case,
+                      snakemake.output.hawkes, summary["hawkes"])
 figures.sentiment_figure(daily_feelings, case, snakemake.output.sentiment)
