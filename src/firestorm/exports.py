@@ -221,9 +221,11 @@ def _csv(path: Path, encoding: str, realign: Realign | None) -> ExportFile:
                     return
                 if not values:
                     continue  # blank line between records
+                values[0] = values[0].lstrip("\ufeff")   # a run that appended to the file began with a BOM
                 row_number += 1
                 raw = ",".join(values)
-                if [v.strip() for v in values] == header:
+                # A re-run appending to the file writes its header again, with a byte-order mark of its own.
+                if [v.strip().lstrip("\ufeff") for v in values] == header:
                     yield RawRecord(row_number, None, raw, "repeated header row (a re-run appended its header)")
                     continue
                 columns = header

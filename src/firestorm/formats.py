@@ -13,6 +13,8 @@ field it could not read; ingest turns that into a reject.
 from __future__ import annotations
 
 import ast
+import html
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,7 +80,8 @@ SIGNATURES: dict[str, list[tuple[str, ...]]] = {
     "mediacrawler_weibo_comments": [("comment_id",), ("note_id",), ("create_time",), ("comment_like_count",)],
     "weibo_crawler_posts": [("id",), ("正文", "text"), ("日期", "created_at"), ("点赞数", "attitudes_count")],
     "weibo_crawler_comments": [("id",), ("weibo_id",), ("user_screen_name",), ("text",)],
-    "weibospider_posts": [("微博id", "up_num"), ("微博正文", "content"), ("发布时间", "publish_time")],
+    # Older layouts have no id: 2018's 微博,翻译,点赞数,转发数,评论数,发布时间 and 微博正文,发布位置,发布时间,….
+    "weibospider_posts": [("微博正文", "content", "微博"), ("发布时间", "publish_time")],
     "weibo_search_posts": [("id",), ("用户昵称",), ("微博正文",), ("发布时间",)],
     "spider_xhs_notes": [("笔记id",), ("描述",), ("上传时间",)],
     "spider_xhs_comments": [("笔记id",), ("评论id",), ("评论内容",)],
@@ -92,7 +95,7 @@ REQUIRED: dict[str, list[tuple[str, ...]]] = {
     "mediacrawler_weibo_comments": [("comment_id",), ("note_id",), ("content",), ("create_time", "create_date_time")],
     "weibo_crawler_posts": [("id",), ("正文", "text"), ("日期", "完整日期", "created_at", "full_created_at")],
     "weibo_crawler_comments": [("id",), ("weibo_id",), ("text",), ("created_at",)],
-    "weibospider_posts": [("微博id", "id"), ("微博正文", "content"), ("发布时间", "publish_time")],
+    "weibospider_posts": [("微博正文", "content", "微博"), ("发布时间", "publish_time")],
     "weibo_search_posts": [("id",), ("微博正文",), ("发布时间",)],
     "spider_xhs_notes": [("笔记id",), ("描述",), ("上传时间",)],
     "spider_xhs_comments": [("笔记id",), ("评论id",), ("评论内容",), ("上传时间",)],
@@ -113,29 +116,56 @@ MEDIACRAWLER_SQLITE_TABLES = {
     "weibo_note": "mediacrawler_weibo_posts", "weibo_note_comment": "mediacrawler_weibo_comments",
 }
 
+# Columns a format's files may carry beyond FIELDS (other versions, JSON keys, SQLite bookkeeping); any other
+# column is listed in ingest_qc.json as unknown (ignored).
+KNOWN_EXTRA = {
+    "mediacrawler_xhs_notes": {"creator_hash", "id", "add_ts", "video_url", "note_url"},
+    "mediacrawler_xhs_comments": {"creator_hash", "id", "add_ts", "note_url", "target_comment_id"},
+    "mediacrawler_weibo_posts": {"creator_hash", "id", "add_ts", "image_list", "video_url"},
+    "mediacrawler_weibo_comments": {"creator_hash", "id", "add_ts"},
+    "weibo_crawler_posts": {"是否原创", "源用户id", "源用户昵称", "IP属地", "user_id", "screen_name", "text", "pics",
+                            "article_url", "video_url", "live_photo_url", "links", "location", "created_at", "source",
+                            "attitudes_count", "comments_count", "reposts_count", "topics", "at_users",
+                            "full_created_at", "edited", "edit_count", "retweet", "_user_id", "_user_screen_name",
+                            "_user_nickname"},
+    "weibospider_posts": {"微博", "翻译", "id", "user_id", "content", "article_url", "original_pictures",
+                          "retweet_pictures", "original", "video_url", "publish_place", "publish_time", "publish_tool",
+                          "up_num", "retweet_num", "comment_num", "被转发微博原始图片url", "是否为原创微博",
+                          "_user_id", "_user_screen_name", "_user_nickname"},
+}
+# An unknown column with such a name carries a second record in each row (a weibo-search fork appends the
+# columns of one comment to every post row), so rows repeating a post are not duplicates.
+EMBEDDED_RECORD = re.compile(r"评论人|评论内容|评论时间|评论id|comment_(?:id|text|content|time)|回复", re.I)
+
 # Columns that identify people: read only to pseudonymise, never written to results/.
 PERSONAL_COLUMNS = {
     "user_id", "creator_hash", "nickname", "avatar", "profile_url", "gender", "@用户", "user_screen_name",
     "screen_name", "用户昵称", "艾特用户", "at_users", "用户id", "用户主页url", "昵称", "头像url", "user",
-    "comment_user", "源用户id", "源用户昵称",
+    "comment_user", "源用户id", "源用户昵称", "评论人ID", "评论人昵称", "评论人id",
 }
 
 # Columns (and keys of nested JSON objects) that hold somebody's nickname, and columns listing several
 # (comma-joined or JSON lists): read so those names can be replaced wherever they stand in texts.
 NAME_COLUMNS = {"nickname", "nick_name", "用户昵称", "昵称", "user_screen_name", "screen_name", "源用户昵称",
-                "_user_screen_name", "_user_nickname", "作者昵称"}
+                "_user_screen_name", "_user_nickname", "作者昵称", "评论人昵称"}
 NAME_LIST_COLUMNS = {"艾特用户", "@用户", "at_users"}
 NESTED_PEOPLE = ("user", "comment_user", "retweet", "reply_comment")
 # Names that texts state without an @: weiboSpider's repost attribution (both layouts).
-NAMED_IN_TEXT = re.compile(r"原始用户[:：]\s*([^\n]+?)\s*\n|转发了\s*(\S{1,30}?)\s*的微博[:：]")
+# Video cards name their uploader: "L<name>的微博视频" (weibo-search), "#话题#<name>的秒拍视频" (weibo-crawler).
+NAMED_IN_TEXT = re.compile(r"原始用户[:：]\s*([^\n]+?)\s*\n|转发了\s*(\S{1,30}?)\s*的微博[:：]"
+                           r"|L([^\sL@#]{1,30}?)的(?:微博视频|秒拍视频)"
+                           r"|[\s#@】\]]([^\s#@【】\[\]L，。！？、：；“”]{1,20}?)的(?:微博视频|秒拍视频)")
 
 # Files named after their user: weibo-crawler and weiboSpider write {screen_name}/{user_id}.csv|json.
 FILES_NAMED_AFTER_USER = {"weibo_crawler_posts", "weibo_crawler_comments", "weibospider_posts"}
 
 XHS_TOPIC = re.compile(r"#([^#\[\]]+?)(?:\[话题\])?#")
 WEIBO_TOPIC = re.compile(r"#([^#]{1,40})#")
-# weiboSpider writes a repost as "reason\n原始用户: name\n转发内容: text".
+# weiboSpider writes a repost as "reason\n原始用户: name\n转发内容: text"; its 2018 layout as
+# "N:转发了 name 的微博:\ntext\n转发理由:reason" (N = the post's index in the file).
 WEIBOSPIDER_REPOST = re.compile(r"\s*原始用户[:：]\s*([^\n]+?)\s*\n\s*转发内容[:：]\s*", re.S)
+WEIBOSPIDER_2018_REPOST = re.compile(r"^转发了\s*(.+?)\s*的微博[:：]\s*(.*?)\s*转发理由[:：]\s*(.*?)\s*$", re.S)
+WEIBOSPIDER_2018_INDEX = re.compile(r"^\d+[:：]")
 BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MISSING_TEXT = {"", "None", "none", "null", "nan", "无", "未知"}
 
@@ -189,7 +219,7 @@ def names_in_record(fields: dict, ctx: FileContext, depth: int = 0) -> set[str]:
                 names.add(value.strip())
             elif column in NAME_LIST_COLUMNS:
                 names |= {part.strip().lstrip("@") for part in re.split(r"[,，]", value) if part.strip()}
-            elif "@" in value or "的微博" in value or "原始用户" in value:
+            elif "@" in value or "的微博" in value or "原始用户" in value or "视频" in value:
                 names |= set(MENTION.findall(value))
                 names |= {next(g for g in match if g) for match in NAMED_IN_TEXT.findall(value)}
     if depth == 0 and ctx.format in FILES_NAMED_AFTER_USER:
@@ -284,6 +314,11 @@ def _tags(record: dict, *names: str):
     (``"['新加坡酒店', '新加坡旅行']"``), read safely with ``ast.literal_eval`` — a literal that is not a list of
     strings, or is too long to be one, is a reject of that field."""
     value = _value(record, *names)
+    if isinstance(value, str) and len(value) > 1 and value[0] == value[-1] == '"':
+        try:   # MediaCrawler's SQLite store JSON-quotes tag_list ("\u65c5\u884c,…")
+            value = json.loads(value)
+        except ValueError:
+            pass
     if not isinstance(value, str) or not value.startswith("["):
         return value
     name = _first_name(record, names)
@@ -431,9 +466,14 @@ def normalise_weibo_crawler_post(record: dict, ctx: FileContext) -> dict:
 def realign_weibo_crawler(header: list[str], values: list[str]) -> list[str] | None:
     """Columns for weibo-crawler rows that do not fit their header, in the two known periods.
 
+    2019 rows (date-only 日期) may begin with the user's id and screen name that the header lacks;
     2022-04…2024-01-10 rows carry 完整日期 (after 编辑次数 or last) that the header lacks; 2025-04-06…2025-11-20
     rows carry a Live Photo URL right after 视频url that the header lacks, shifting everything after it.
     """
+    if (len(values) == len(header) + 2 and "user_id" not in header and values[0].strip().isdigit()
+            and values[2].strip().isdigit()):
+        # Versions of 2019 wrote the user's id and screen name first in each row, under the same header.
+        return ["user_id", "screen_name", *header]
     if len(values) != len(header) + 1:
         return None
     if "Live Photo视频url" not in header and "视频url" in header:
@@ -460,16 +500,27 @@ def normalise_weibo_crawler_comment(record: dict, ctx: FileContext) -> dict:
 
 
 def normalise_weibospider_post(record: dict, ctx: FileContext) -> dict:
-    """weiboSpider (weibo.cn) CSV or JSON: base62 ids, 'YYYY-MM-DD HH:MM' times, reposts written inline."""
-    post_id = _weibo_post_id(ctx, record, "微博id", "id")
-    raw_text = _text(record, "微博正文", "content").replace("\xa0原图", "")
+    """weiboSpider (weibo.cn) CSV or JSON: base62 ids, 'YYYY-MM-DD HH:MM' times, reposts written inline.
+
+    Its 2018 layouts carry no id (``微博,翻译,…`` with texts numbered ``1:``, ``2:`` …, and ``微博正文,发布位置,…``):
+    the id is then a keyed hash of the file's user, the time and the text, stable across re-crawls."""
+    raw_text = _text(record, "微博正文", "content", "微博").replace("\xa0原图", "")
+    if "微博" in record:   # the 2018 layout numbers its posts and writes reposts its own way
+        raw_text = WEIBOSPIDER_2018_INDEX.sub("", raw_text.strip(), count=1)
+        raw_text = WEIBOSPIDER_2018_REPOST.sub(lambda m: f"{m[3]}\n原始用户: {m[1]}\n转发内容: {m[2]}", raw_text)
     repost = WEIBOSPIDER_REPOST.search(raw_text) is not None
     screen_name, user_id = ctx.file_user()
     author_id = _value(record, "user_id", "_user_id") or (user_id if user_id.isdigit() else None)
+    created = _created(record, ctx, "发布时间", "publish_time")
+    if _value(record, "微博id", "id") is not None:
+        post_id = _weibo_post_id(ctx, record, "微博id", "id")
+    else:
+        digest = pseudonym(ctx.key, "weibospider:post", f"{user_id}|{created['created_at'].isoformat()}|{raw_text}")
+        post_id = _qualified(ctx, "wbs" + digest[2:])
     text = ctx.scrub(raw_text)  # "reason\n原始用户: x\n转发内容: y" becomes "reason//@<pseudonym>:y"
     return _row(
         post_id=post_id, kind="repost" if repost or "//@" in raw_text else "post", root_id=post_id,
-        **_created(record, ctx, "发布时间", "publish_time"), author=_author(ctx, author_id, screen_name),
+        **created, author=_author(ctx, author_id, screen_name),
         text=text, likes=_count(record, "点赞数", "up_num"), comments=_count(record, "评论数", "comment_num"),
         shares=_count(record, "转发数", "retweet_num"), hashtags=_topics(text, WEIBO_TOPIC),
         crawled_at=ctx.crawled_at,
@@ -573,6 +624,63 @@ NORMALISERS: dict[str, Callable[[dict, FileContext], dict]] = {
 }
 REALIGNERS = {"weibo_crawler_posts": realign_weibo_crawler}
 FORMATS = tuple(NORMALISERS)
+
+
+def unknown_columns(fmt: str, header: list[str]) -> list[str]:
+    """Columns of a file that its format does not define (generic files map what they use: none unknown)."""
+    if fmt == "generic":
+        return []
+    known = set(FIELDS.get(fmt, ())) | KNOWN_EXTRA.get(fmt, set()) | {"last_modify_ts"}
+    known |= {name for names in (*SIGNATURES.get(fmt, ()), *REQUIRED.get(fmt, ())) for name in names}
+    return [column for column in header if column and column not in known]
+
+
+def embedded_comment_columns(columns: list[str]) -> dict[str, str]:
+    """A ``comments:`` mapping guessed from the columns that carry a comment in each row (for the message that
+    asks the researcher to declare it)."""
+    guesses = {"text": r"内容|text|content", "created_at": r"时间|time|date", "author": r"ID$|_id$",
+               "author_name": r"昵称|nick|name", "likes": r"赞|like"}
+    mapping = {}
+    for field_name, pattern in guesses.items():
+        found = [c for c in columns if re.search(pattern, c, re.I) and c not in mapping.values()]
+        if found:
+            mapping[field_name] = found[0]
+    return mapping
+
+
+# Weibo's comment HTML: emoticons are images whose alt text is the code ("[女孩儿]"); links and spans are markup.
+_EMOTICON_IMAGE = re.compile(r"<img[^>]*?\balt=[\"']?(\[[^\]\"'<>]{1,12}\])[^>]*>")
+_TAG = re.compile(r"<[^>]{0,500}>")
+
+
+def html_to_text(text: str) -> str:
+    """A comment's raw HTML as the text a reader sees, emoticon images as their ``[code]``."""
+    if "<" not in text:
+        return text
+    return html.unescape(_TAG.sub("", _EMOTICON_IMAGE.sub(r"\1", text)))
+
+
+def normalise_embedded_comment(record: dict, post: dict, ctx: FileContext, mapping: dict) -> dict | None:
+    """The comment a post row carries in its extra columns (``comments:`` mapping of the input), or None where
+    the row holds no comment. Without a comment id column, the id is a keyed hash of the post, the commenter, the
+    time and the text (stable across re-crawls, and revealing no account id)."""
+    text = _optional_text(record, mapping["text"])
+    if text is None:
+        return None
+    text = html_to_text(text)
+    created = _created(record, ctx, mapping["created_at"])
+    author_id = _value(record, mapping["author"]) if "author" in mapping else None
+    author_name = _value(record, mapping["author_name"]) if "author_name" in mapping else None
+    local = _value(record, mapping["comment_id"]) if "comment_id" in mapping else None
+    if local is None:
+        local = "c" + pseudonym(ctx.key, "embedded:comment", f"{post['post_id']}|{author_id}|{author_name}|"
+                                                             f"{created['created_at'].isoformat()}|{text}")[2:]
+    return _row(
+        post_id=_qualified(ctx, local), kind="comment", parent_id=post["post_id"], root_id=post["root_id"],
+        **created, author=_author(ctx, author_id, author_name), text=ctx.scrub(text),
+        likes=_count(record, mapping["likes"]) if "likes" in mapping else None,
+        hashtags=_topics(text, WEIBO_TOPIC if ctx.platform == "weibo" else XHS_TOPIC), crawled_at=post["crawled_at"],
+    )
 
 
 def has_columns(header: list[str], needed: list[tuple[str, ...]]) -> list[str]:

@@ -26,8 +26,9 @@ import pyarrow.parquet as pq
 from firestorm.config import Case, parse_time
 from firestorm.exports import SQLITE_SUFFIXES, ExportError, read_export, redact, sqlite_tables
 from firestorm.formats import (
-    FILES_NAMED_AFTER_USER, FORMATS, MEDIACRAWLER_SQLITE_TABLES, NORMALISERS, PERSONAL_COLUMNS, PLATFORM_OF_FORMAT, REALIGNERS, REQUIRED,
-    SIGNATURES, FileContext, RowError, has_columns, names_in_record,
+    EMBEDDED_RECORD, FILES_NAMED_AFTER_USER, FORMATS, MEDIACRAWLER_SQLITE_TABLES, NORMALISERS, PERSONAL_COLUMNS,
+    PLATFORM_OF_FORMAT, REALIGNERS, REQUIRED, SIGNATURES, FileContext, RowError, embedded_comment_columns,
+    has_columns, names_in_record, normalise_embedded_comment, unknown_columns,
 )
 from firestorm.privacy import NameScrubber, pseudonym
 from firestorm.schema import POSTS, REJECTS, TIME_PRECISIONS, conform, empty_frame
@@ -41,8 +42,11 @@ class IngestError(RuntimeError):
 
 
 def detect_format(path: Path, header: list[str]) -> str:
-    """The export format whose signature columns the header holds; an error if none or several match."""
+    """The export format whose signature columns the header holds; where several fit, the one with the most
+    signature columns (weibo-search's header also holds an id-less weiboSpider's); an error on a tie or none."""
     matches = [name for name, signature in SIGNATURES.items() if not has_columns(header, signature)]
+    most = max((len(SIGNATURES[name]) for name in matches), default=0)
+    matches = [name for name in matches if len(SIGNATURES[name]) == most]
     if len(matches) == 1:
         return matches[0]
     if not matches:
@@ -68,6 +72,8 @@ class FileIngest(NamedTuple):
     source_file: str         # the file's name as written to results/ (see public_source_name)
     format: str | None       # the export format, declared or detected (None for an empty file)
     names: frozenset = frozenset()   # nicknames the records state (replaced in every text of the case)
+    unknown_columns: tuple = ()      # columns the format does not define (ignored; listed in the QC)
+    embedded_comments: int = 0       # comments read from the extra columns of post rows (`comments:`)
 
 
 def iter_file_chunks(path: str | Path, fmt: str | None, timezone: str, key: bytes,
@@ -101,13 +107,30 @@ def iter_file_chunks(path: str | Path, fmt: str | None, timezone: str, key: byte
     lacking = has_columns(export.header, needed)
     if lacking:
         raise IngestError(f"{path}: format {fmt} needs column(s) {lacking}; the file has {export.header[:15]}")
+    extra = unknown_columns(fmt, export.header)
+    embedded = entry.get("comments")
+    carried = [column for column in extra if EMBEDDED_RECORD.search(column)]
+    if carried and not embedded:
+        suggestion = ", ".join(f"{k}: {v}" for k, v in embedded_comment_columns(extra).items())
+        raise IngestError(f"{path}: columns {carried} carry a second record (a comment) in every row, so rows that "
+                          f"repeat a post are not duplicates; declare them for this input, e.g. "
+                          f"`comments: {{{suggestion}}}`, to read them as comments, or remove those columns")
+    if embedded:
+        absent = sorted(set(embedded.values()) - set(export.header))
+        if absent:
+            raise IngestError(f"{path}: `comments:` names column(s) {absent} that the file lacks; it has {extra}")
     platform = entry.get("platform") or PLATFORM_OF_FORMAT.get(fmt)
     ctx = FileContext(str(path), fmt, platform, entry.get("timezone", timezone), key, crawled_at,
                       columns=entry.get("columns", {}), kind=entry.get("kind", "post"))
     personal = PERSONAL_COLUMNS | ({entry["columns"]["author"]} if "author" in entry.get("columns", {}) else set())
     source = public_source_name(path, fmt, key, table)
     normalise = NORMALISERS[fmt]
-    kept, rejects, names, rows_in = [], [], set(), 0
+    personal |= set(carried)
+    kept, rejects, names, rows_in, comments = [], [], set(), 0, 0
+
+    def reject(record, field_name, reason):
+        rejects.append((source, record.row, field_name, reason, redact(record, export.header, personal, ctx.scrub)))
+
     for record in export.records:
         rows_in += 1
         if record.fields is not None:
@@ -115,6 +138,7 @@ def iter_file_chunks(path: str | Path, fmt: str | None, timezone: str, key: byte
         problem = ("(record)", record.problem) if record.problem is not None else None
         if problem is None and export.undecodable_bytes and _damaged(record):
             problem = ("(record)", "undecodable bytes in the file here (read as U+FFFD)")
+        row = None
         if problem is None:
             try:
                 row = normalise(record.fields, ctx)
@@ -123,11 +147,27 @@ def iter_file_chunks(path: str | Path, fmt: str | None, timezone: str, key: byte
             except RowError as error:
                 problem = (error.field, error.reason)
         if problem is not None:
-            rejects.append((source, record.row, *problem, redact(record, export.header, personal, ctx.scrub)))
-        if rows_in % chunk_rows == 0:
-            yield _chunk(kept, rejects, rows_in, source, fmt, names)
-            kept, rejects, names, rows_in = [], [], set(), 0
-    yield _chunk(kept, rejects, rows_in, source, fmt, names)
+            reject(record, *problem)
+        if embedded and record.fields is not None and _value_present(record.fields, embedded["text"]):
+            rows_in += 1    # the row's second record: its comment
+            comments += 1
+            try:
+                if row is None:
+                    raise RowError(problem[0] if problem else "(record)", "the comment's post could not be read")
+                comment = normalise_embedded_comment(record.fields, row, ctx, embedded)
+                comment.update(platform=platform, source_file=source, source_row=record.row)
+                kept.append(comment)
+            except RowError as error:
+                reject(record, error.field, f"embedded comment: {error.reason}")
+        if rows_in >= chunk_rows:
+            yield _chunk(kept, rejects, rows_in, source, fmt, names, extra, comments)
+            kept, rejects, names, rows_in, comments = [], [], set(), 0, 0
+    yield _chunk(kept, rejects, rows_in, source, fmt, names, extra, comments)
+
+
+def _value_present(fields: dict, column: str) -> bool:
+    value = fields.get(column)
+    return value is not None and str(value).strip() not in ("", "None", "nan")
 
 
 def _damaged(record) -> bool:
@@ -136,11 +176,11 @@ def _damaged(record) -> bool:
     return "\ufffd" in record.raw or any("\ufffd" in str(value) for value in (values or ()))
 
 
-def _chunk(kept, rejects, rows_in, source, fmt, names=()) -> FileIngest:
+def _chunk(kept, rejects, rows_in, source, fmt, names=(), extra=(), comments=0) -> FileIngest:
     # Whether an author is an official account is decided once the case is known (_write_in_scope).
     posts = conform(pd.DataFrame(kept).assign(is_official=pd.NA), POSTS) if kept else empty_frame(POSTS)
     rejected = pd.DataFrame(rejects, columns=list(REJECTS)).astype(REJECTS) if rejects else empty_frame(REJECTS)
-    return FileIngest(posts, rejected, rows_in, source, fmt, frozenset(names))
+    return FileIngest(posts, rejected, rows_in, source, fmt, frozenset(names), tuple(extra), comments)
 
 
 def ingest_file(path: str | Path, fmt: str | None, timezone: str, key: bytes,
@@ -151,7 +191,8 @@ def ingest_file(path: str | Path, fmt: str | None, timezone: str, key: bytes,
         conform(pd.concat([c.posts for c in chunks], ignore_index=True), POSTS),
         conform(pd.concat([c.rejects for c in chunks], ignore_index=True), REJECTS),
         sum(c.rows_in for c in chunks), chunks[0].source_file, chunks[0].format,
-        frozenset().union(*(c.names for c in chunks)),
+        frozenset().union(*(c.names for c in chunks)), chunks[0].unknown_columns,
+        sum(c.embedded_comments for c in chunks),
     )
 
 
@@ -250,6 +291,9 @@ def ingest_case_to_files(case: Case, key: bytes, posts_path: str | Path, rejects
                 counts["rows_in"] += chunk.rows_in
                 counts["parsed"] += len(chunk.posts)
                 counts["rejected"] += len(chunk.rejects)
+                counts["unknown_columns"] = list(chunk.unknown_columns)
+                if chunk.embedded_comments:
+                    counts["embedded_comments"] = counts.get("embedded_comments", 0) + chunk.embedded_comments
                 names |= chunk.names
                 if len(chunk.rejects):
                     reject_parts.append((Path(scratch) / f"rejects-{len(reject_parts):05d}.parquet",
@@ -281,6 +325,8 @@ def ingest_case_to_files(case: Case, key: bytes, posts_path: str | Path, rejects
         counts["off_topic"] = int((mine & keys["winner"] & keys["in_window"] & ~keys["relevant"]).sum())
         counts["time_precision"] = precision_counts(keys.loc[mine & keys["in_scope"], "time_precision"])
     qc = reconcile(case.name, files)
+    qc["warnings"] = [f"{source}: columns {c['unknown_columns']} are not part of format {c['format']} and were "
+                      "ignored" for source, c in files.items() if c.get("unknown_columns")]
     qc["totals"]["time_precision"] = precision_counts(keys.loc[keys["in_scope"], "time_precision"])
     qc["people_names"] = {
         "known": len(scrubber.names), "replaced_in_texts": scrubber.replaced,
