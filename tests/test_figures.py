@@ -93,3 +93,31 @@ def test_figures_say_when_a_fit_is_not_identified_or_poor(tmp_path, repo):
                                      "half-life: at bound (half-life at upper bound)"])
     for name in ("poor", "missing", "volume"):
         assert (tmp_path / f"{name}.png").exists()
+
+
+def test_its_and_comparison_figures_say_not_estimable_and_onset_not_detected(tmp_path, repo):
+    import numpy as np
+
+    from firestorm.response import aligned_series, response_effects
+
+    miaoya, xhs = load_case(repo / "config/cases/miaoya_camera.yaml"), load_case(repo / "config/cases/xhs_trik_ai.yaml")
+    timing = timing_table([miaoya, xhs], [
+        {"onset": {"time": "2023-07-20T02:00:00+00:00"}, "peak": {"time": "2023-07-20T10:00:00+00:00"}},
+        {"onset": {"time": None}, "peak": {"time": None}}])
+    rng = np.random.default_rng(0)
+    times = miaoya.response_time + pd.to_timedelta(rng.uniform(0, 40, 7), unit="h")
+    posts = pd.DataFrame({"post_id": [f"p{i}" for i in range(7)], "platform": "weibo", "created_at": times})
+    labels = pd.DataFrame({"post_id": posts["post_id"], "label": "negative"})
+    empty = (posts.iloc[:0], labels.iloc[:0])
+    effects, fits = response_effects(timing, {"miaoya_camera": posts, "xhs_trik_ai": empty[0]},
+                                     {"miaoya_camera": labels, "xhs_trik_ai": empty[1]})
+    assert fits["xhs_trik_ai"]["series"] is None and fits["miaoya_camera"]["volume"]["status"] != "ok"
+    aligned = pd.concat([aligned_series(posts, labels, "miaoya_camera", timing["onset"][0]),
+                         aligned_series(empty[0], empty[1], "xhs_trik_ai", timing["onset"][1])], ignore_index=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figures.its_figure(fits, {"miaoya_camera": miaoya.title, "xhs_trik_ai": xhs.title}, tmp_path / "its.png")
+        figures.aligned_comparison_figure(aligned, timing, tmp_path / "aligned.png")
+        figures.unanswered_figure(unanswered_curve(timing), timing, tmp_path / "unanswered.png")
+    for name in ("its", "aligned", "unanswered"):
+        assert (tmp_path / f"{name}.png").exists()

@@ -172,3 +172,81 @@ def test_confusion_measured_per_segment_when_the_classifier_misreads_more_after_
     counts = confusion_counts(pd.Series(["negative", "neutral", "neutral", None]),
                               pd.Series(["negative", "negative", "neutral", "positive"]))
     assert counts.tolist() == [[1, 0, 0], [1, 1, 0], [0, 0, 0]]
+
+
+# ------------------------------------------------------------------------- what cannot be estimated
+def sparse_case_posts(case, items_around_response: int, seed: int = 0, spread_out: bool = True):
+    """Posts scattered around the response (only after it unless ``spread_out``): posts and their labels."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    times = case.response_time + pd.to_timedelta(rng.uniform(-14, 40, items_around_response) if spread_out else rng.uniform(0, 40, items_around_response), unit="h")
+    posts = pd.DataFrame({"post_id": [f"p{i}" for i in range(len(times))], "platform": "weibo",
+                          "created_at": pd.Series(times, dtype="datetime64[ns, UTC]")})
+    sentiment = pd.DataFrame({"post_id": posts["post_id"], "label": rng.choice(["negative", "positive"], len(times))})
+    return posts, sentiment
+
+
+def test_a_sparse_response_window_is_not_estimable_instead_of_a_singular_matrix(repo):
+    from firestorm.response import EFFECT_COLUMNS, ITS_MIN_ITEMS, effect_lines, response_effects
+
+    case = load_case(repo / "config/cases/miaoya_camera.yaml")
+    spreads = [spread_stub("2023-07-20T02:00:00+00:00", "2023-07-20T10:00:00+00:00")]
+    timing = timing_table([case], spreads)
+    posts, sentiment = sparse_case_posts(case, 7, spread_out=False)   # all after: a singular design before
+    validation = pd.DataFrame({"post_id": posts["post_id"][:2], "true_label": "negative"})
+    effects, fits = response_effects(timing, {case.name: posts}, {case.name: sentiment},
+                                     validation={case.name: validation})
+    assert list(effects.columns) == EFFECT_COLUMNS
+    assert len(effects) == 6 and effects["estimate"].isna().all() and effects["ci95_low"].isna().all()
+    assert effects["status"].str.startswith("not estimable: 7 items in the window, "
+                                            f"{ITS_MIN_ITEMS} needed").any()
+    assert fits[case.name]["status"].startswith("not estimable")
+    text = "\n".join(effect_lines(effects))
+    assert "not estimable" in text and "factor of" not in text and "points" not in text
+
+
+def test_a_singular_fit_is_not_estimable(repo):
+    """Enough items, but every one in the same two hours on each side: the slope cannot be estimated."""
+    import numpy as np
+
+    from firestorm.response import estimable_glm, its_design
+
+    hours = np.arange(-24, 48) + 0.5
+    X = its_design(hours, 0.0)
+    X[:, 3] = X[:, 2] * 0   # a column of zeros: the design is singular
+    fit, status = estimable_glm(X, np.ones(len(hours)), "poisson")
+    assert fit is None and status.startswith("not estimable: singular or non-finite fit")
+
+
+def test_too_few_validation_posts_skip_the_misclassification_correction_with_a_reason(repo):
+    import numpy as np
+
+    from firestorm.response import CORRECTED_SHARE_CHANGE, effect_lines, response_effects
+
+    case = load_case(repo / "config/cases/miaoya_camera.yaml")
+    timing = timing_table([case], [spread_stub("2023-07-20T02:00:00+00:00", "2023-07-20T10:00:00+00:00")])
+    posts, sentiment = sparse_case_posts(case, 3000)
+    effects, _ = response_effects(timing, {case.name: posts}, {case.name: sentiment},
+                                  validation={case.name: pd.DataFrame(columns=["post_id", "true_label"])})
+    rows = effects.set_index("measure")
+    assert rows.loc["level change, rate ratio", "status"] == "ok"
+    corrected = rows.loc[CORRECTED_SHARE_CHANGE]
+    assert corrected["status"].startswith("skipped: 0 emoticon-labelled validation posts") and np.isnan(corrected["estimate"])
+    text = "\n".join(effect_lines(effects))
+    assert "factor of" in text and "the correction for misclassification was skipped" in text
+
+
+def test_a_study_where_no_case_responded_and_no_onset_was_detected_still_reports(repo):
+    """No responder: no matched time; no onset: no latency. Words, never strftime on NaT."""
+    from firestorm.response import response_effects
+
+    case = load_case(repo / "config/cases/xhs_trik_ai.yaml")
+    timing = timing_table([case], [spread_stub(None, None)])
+    text = "\n".join(summary_lines(timing))
+    assert "onset not detected" in text and "right-censored" in text
+    assert unanswered_curve(timing)["hours"].tolist() == [0.0]
+    effects, fits = response_effects(timing, {case.name: pd.DataFrame(columns=["post_id", "created_at"])},
+                                     {case.name: pd.DataFrame(columns=["post_id", "label"])})
+    assert effects["status"].str.contains("no case responded").all() and effects["estimate"].isna().all()
+    assert fits[case.name]["series"] is None

@@ -16,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
 SYSTEM_CJK_FONTS = (
@@ -186,12 +187,18 @@ def aligned_comparison_figure(aligned, timing, png_path, horizon_hours: float = 
             share = rows["negative_share"].where(rows["items"] >= min_items)
             ax_negative.plot(rows["hours_since_onset"], share, style, color=colour, linewidth=1.3)
         for ax in (ax_volume, ax_negative):
+            if pd.isna(row.onset):
+                continue
             if row.responded:
                 ax.axvline(row.onset_to_response_h, color=colour, linewidth=2, alpha=0.8)
             elif row.onset_to_censoring_h <= horizon_hours:  # beyond the axis the text note says it
                 ax.axvline(row.onset_to_censoring_h, color=colour, linewidth=1, alpha=0.6, linestyle="-.")
-        note = (f"{row.company} 回应 responded +{row.onset_to_response_h:.0f} h" if row.responded
-                else f"{row.company} 未回应 no response (censored at +{row.onset_to_censoring_h:.0f} h)")
+        if pd.isna(row.onset):
+            note = f"{row.company}: 未检测到爆发起点 onset not detected (not aligned)"
+        elif row.responded:
+            note = f"{row.company} 回应 responded +{row.onset_to_response_h:.0f} h"
+        else:
+            note = f"{row.company} 未回应 no response (censored at +{row.onset_to_censoring_h:.0f} h)"
         ax_volume.text(0.99, 0.97 - 0.07 * number, note, transform=ax_volume.transAxes, ha="right", va="top",
                        fontsize=9, color=colour)
     ax_volume.set_yscale("symlog", linthresh=1)
@@ -215,6 +222,8 @@ def unanswered_figure(curve, timing, png_path) -> None:
             label="删失 censored (no response in window)")
     for row in timing.itertuples():
         hours = row.onset_to_response_h if row.responded else row.onset_to_censoring_h
+        if pd.isna(hours):   # onset not detected: the case is not on this axis (the summary says so)
+            continue
         ax.annotate(row.title, (hours, 0.02), rotation=90, fontsize=8, va="bottom", ha="right")
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("距爆发起点的小时数 hours since onset")
@@ -401,38 +410,62 @@ def phase_names(phases, timezone: str) -> dict:
 
 
 def its_figure(fits: dict, titles: dict, png_path, min_items: int = 10) -> None:
-    """Interrupted time series per case: hourly volume and negative share with the fitted segmented model."""
+    """Interrupted time series per case: hourly volume and negative share with the fitted segmented model.
+
+    A model that could not be estimated (its ``status`` is not "ok") draws no line: its panel shows the
+    observed counts, if any, and says "not estimable: …" where the estimate would be.
+    """
     apply_style()
     cases = list(fits)
     fig, axes = plt.subplots(2, max(len(cases), 1), figsize=(5.5 * max(len(cases), 1), 6.5), squeeze=False,
                              sharex="col")
     for column, case in enumerate(cases):
         fit = fits[case]
-        series = fit["series"]
-        x = series["hours_from_interruption"]
         counterfactual = not fit["interruption_kind"].startswith("company")
         ax_volume, ax_share = axes[0, column], axes[1, column]
+        series = fit.get("series")
+        if series is None:   # no window was analysed: say why in both panels
+            ax_volume.set_title(f"{titles.get(case, case)}\n{wrap_status(fit['status'])}", fontsize=10,
+                                color=WARNING_COLOUR)
+            for ax in (ax_volume, ax_share):
+                ax.text(0.5, 0.5, "未估计 not estimated", transform=ax.transAxes, ha="center", va="center",
+                        color=WARNING_COLOUR)
+            ax_share.set_xlabel("距回应（或匹配时间）的小时数 hours from response / matched time")
+            continue
+        x = series["hours_from_interruption"]
+        volume, share_fit = fit["volume"], fit["negative_share"]
         ax_volume.plot(x, series["items"], color="#7f8c8d", linewidth=0.9, label="观测 observed")
-        ax_volume.plot(x, series["fitted_items"], color="#c0392b", linewidth=1.6, label="分段模型 segmented fit")
         enough = series["scored"] >= min_items
         share = (series["negative"] / series["scored"]).where(enough)
         ax_share.plot(x, share, ".", color="#7f8c8d", markersize=4, label=f"观测 observed (≥{min_items} items/h)")
-        ax_share.plot(x, series["fitted_negative_share"], color="#c0392b", linewidth=1.6, label="分段模型 segmented fit")
+        if volume.get("status", "ok") == "ok":
+            ax_volume.plot(x, series["fitted_items"], color="#c0392b", linewidth=1.6, label="分段模型 segmented fit")
+            rate = volume["level_change_rate_ratio"]
+            ax_volume.set_title(f"{titles.get(case, case)}\nvolume ×{rate['estimate']:.2f} "
+                                f"[{rate['ci95'][0]:.2f}, {rate['ci95'][1]:.2f}]", fontsize=10)
+        else:
+            ax_volume.set_title(f"{titles.get(case, case)}\nvolume {wrap_status(volume['status'])}", fontsize=10,
+                                color=WARNING_COLOUR)
+        if share_fit.get("status", "ok") == "ok":
+            ax_share.plot(x, series["fitted_negative_share"], color="#c0392b", linewidth=1.6,
+                          label="分段模型 segmented fit")
+            points = share_fit["level_change_share_points"]
+            title = (f"labelled negative {100 * points['estimate']:+.1f} pts "
+                     f"[{100 * points['ci95'][0]:+.1f}, {100 * points['ci95'][1]:+.1f}]")
+            corrected = share_fit.get("level_change_share_points_corrected")
+            if corrected is not None:   # the estimate that accounts for the classifier's confusion matrix
+                title += (f"\ncorrected for misclassification {100 * corrected['estimate']:+.1f} pts "
+                          f"[{100 * corrected['ci95'][0]:+.1f}, {100 * corrected['ci95'][1]:+.1f}]")
+            elif share_fit.get("correction_status"):
+                title += "\nno misclassification correction (too few validation posts)"
+            ax_share.set_title(title, fontsize=10)
+        else:
+            ax_share.set_title(f"labelled negative {wrap_status(share_fit['status'])}", fontsize=10,
+                               color=WARNING_COLOUR)
         for ax in (ax_volume, ax_share):
             ax.axvline(0, color="#27ae60" if not counterfactual else "#8e44ad", linewidth=1.5,
                        linestyle="-." if counterfactual else "-",
                        label="匹配时间 matched time (no response)" if counterfactual else "官方回应 response")
-        rate = fit["volume"]["level_change_rate_ratio"]
-        points = fit["negative_share"]["level_change_share_points"]
-        ax_volume.set_title(f"{titles.get(case, case)}\nvolume ×{rate['estimate']:.2f} "
-                            f"[{rate['ci95'][0]:.2f}, {rate['ci95'][1]:.2f}]", fontsize=10)
-        title = (f"labelled negative {100 * points['estimate']:+.1f} pts "
-                 f"[{100 * points['ci95'][0]:+.1f}, {100 * points['ci95'][1]:+.1f}]")
-        corrected = fit["negative_share"].get("level_change_share_points_corrected")
-        if corrected is not None:   # the estimate that accounts for the classifier's confusion matrix
-            title += (f"\ncorrected for misclassification {100 * corrected['estimate']:+.1f} pts "
-                      f"[{100 * corrected['ci95'][0]:+.1f}, {100 * corrected['ci95'][1]:+.1f}]")
-        ax_share.set_title(title, fontsize=10)
         ax_volume.set_yscale("symlog", linthresh=1)
         ax_volume.set_ylim(bottom=0)
         ax_share.set_ylim(0, 1)
@@ -444,3 +477,10 @@ def its_figure(fits: dict, titles: dict, png_path, min_items: int = 10) -> None:
     fig.suptitle("中断时间序列 interrupted time series around the response", fontsize=11)
     fig.tight_layout()
     save(fig, png_path)
+
+
+def wrap_status(text: str, width: int = 48) -> str:
+    """A status sentence broken into lines that fit a panel title."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))

@@ -23,6 +23,20 @@ TIMING_COLUMNS = [
 ]
 
 
+def _missing(value) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
+def format_time(stamp, missing: str = "not detected") -> str:
+    """``YYYY-MM-DD HH:MM UTC``, or ``missing`` for a time that was not found (NaT, None)."""
+    return missing if _missing(stamp) else f"{pd.Timestamp(stamp):%Y-%m-%d %H:%M} UTC"
+
+
+def format_hours(hours, digits: int = 1, sign: str = "", missing: str = "n/a") -> str:
+    """Hours with ``digits`` decimals (``sign="+"`` for a signed value), or ``missing`` when not known."""
+    return missing if _missing(hours) else f"{hours:{sign}.{digits}f} h"
+
+
 def _hours(later, earlier) -> float:
     if later is None or earlier is None or pd.isna(later) or pd.isna(earlier):
         return float("nan")
@@ -96,10 +110,13 @@ def unanswered_curve(timing: pd.DataFrame) -> pd.DataFrame:
     """Kaplan–Meier estimate of the share of cases still unanswered by hours since onset.
 
     Events are responses (at ``onset_to_response_h``); silent cases leave the risk set, censored, at
-    ``onset_to_censoring_h``. Returns the step points: hours, share_unanswered, at_risk.
+    ``onset_to_censoring_h``. Cases whose onset was not detected are left out (their latency is unknown).
+    Returns the step points: hours, share_unanswered, at_risk.
     """
     durations = np.where(timing["responded"], timing["onset_to_response_h"], timing["onset_to_censoring_h"])
     observed = timing["responded"].to_numpy(dtype=bool)
+    known = ~pd.isna(durations)   # without a detected onset a case has no place on the hours-since-onset axis
+    durations, observed = durations[known].astype(float), observed[known]
     order = np.argsort(durations, kind="stable")
     share, at_risk = 1.0, len(durations)
     rows = [{"hours": 0.0, "share_unanswered": 1.0, "at_risk": at_risk, "censored": False}]
@@ -113,27 +130,34 @@ def unanswered_curve(timing: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary_lines(timing: pd.DataFrame) -> list[str]:
-    """Plain-language findings, one per case, with numbers."""
+    """Plain-language findings, one per case, with numbers where they were measured and words where not
+    (an onset that was not detected leaves every latency from it unknown)."""
     lines = []
     for row in timing.itertuples():
-        if row.responded:
-            lines.append(
-                f"- **{row.title}**: onset {row.onset:%Y-%m-%d %H:%M} UTC, peak {row.onset_to_peak_h:.1f} h later; "
-                f"the company responded {row.onset_to_response_h:.1f} h after onset "
-                f"({row.peak_to_response_h:+.1f} h relative to the peak)."
-            )
+        if _missing(row.onset):
+            start = "onset not detected (no latency from it can be given)"
         else:
-            lines.append(
-                f"- **{row.title}**: onset {row.onset:%Y-%m-%d %H:%M} UTC, peak {row.onset_to_peak_h:.1f} h later; "
-                f"no public response within the data window (right-censored at "
-                f"{row.onset_to_censoring_h:.0f} h ≈ {row.onset_to_censoring_h / 24:.1f} days after onset)."
-            )
+            start = f"onset {format_time(row.onset)}, peak " + (
+                f"{row.onset_to_peak_h:.1f} h later" if not _missing(row.onset_to_peak_h) else "not identified")
+        if row.responded:
+            answer = "the company responded " + (
+                f"{row.onset_to_response_h:.1f} h after onset ({format_hours(row.peak_to_response_h, sign='+')} "
+                "relative to the peak)" if not _missing(row.onset_to_response_h)
+                else f"at {format_time(row.response)}")
+        else:
+            answer = "no public response within the data window (right-censored" + (
+                f" at {row.onset_to_censoring_h:.0f} h ≈ {row.onset_to_censoring_h / 24:.1f} days after onset)"
+                if not _missing(row.onset_to_censoring_h) else f" at {format_time(row.censored_at)})")
+        lines.append(f"- **{row.title}**: {start}; {answer}.")
     return lines
 
 
 def aligned_series(posts: pd.DataFrame, sentiment: pd.DataFrame, case_name: str, onset: pd.Timestamp,
                    bin_hours: int = 6) -> pd.DataFrame:
-    """Items and negative share per platform in ``bin_hours`` bins of hours since onset (from -24 h)."""
+    """Items and negative share per platform in ``bin_hours`` bins of hours since onset (from -24 h); no rows
+    when the onset was not detected."""
+    if _missing(onset):
+        posts = posts.iloc[:0]
     merged = posts[["post_id", "platform", "created_at"]].merge(sentiment[["post_id", "label"]], on="post_id")
     hours = (merged["created_at"] - onset).dt.total_seconds() / 3600
     merged = merged.assign(hours_since_onset=np.floor(hours / bin_hours) * bin_hours,
@@ -197,6 +221,9 @@ def fit_glm(X: np.ndarray, y: np.ndarray, family: str, trials: np.ndarray | None
     dof = max(len(y) - X.shape[1], 1)
     dispersion = max(float(np.sum((y - mean) ** 2 / np.maximum(variance, 1e-12)) / dof), 1.0)
     covariance = np.linalg.inv((X.T * weight) @ X) * dispersion
+    if not (np.all(np.isfinite(beta)) and np.all(np.isfinite(covariance))
+            and np.all(np.diag(covariance) >= 0)):
+        raise np.linalg.LinAlgError("the fit gives non-finite estimates or variances")
     return {"coefficients": beta, "standard_errors": np.sqrt(np.diag(covariance)), "covariance": covariance,
             "dispersion": dispersion, "fitted": mean}
 
@@ -205,6 +232,36 @@ def its_design(hours: np.ndarray, interruption: float) -> np.ndarray:
     """Segmented-regression design: intercept, time, step at the interruption, time since it (0 before)."""
     after = (hours >= interruption).astype(float)
     return np.column_stack([np.ones_like(hours), hours - interruption, after, (hours - interruption) * after])
+
+
+# The least data a segmented regression is estimated from; below it the effect is "not estimable", a result.
+ITS_MIN_ITEMS = 30              # items (volume model) or scored items (share models) in the window
+ITS_MIN_HOURS_EACH_SIDE = 6     # hours with items on each side of the interruption: a level and a slope each
+MIN_VALIDATION_POSTS_EACH_SIDE = 20   # emoticon-labelled posts per segment to measure a confusion matrix
+OK = "ok"
+
+
+def its_data_check(per_hour: np.ndarray, hours: np.ndarray, what: str) -> str:
+    """"ok", or why a segmented regression of ``per_hour`` (counts on the hour grid ``hours``, hours from the
+    interruption) cannot be estimated: too few ``what`` in the window or too few hours with any on a side."""
+    per_hour = np.asarray(per_hour, dtype=float)
+    total = int(per_hour.sum())
+    if total < ITS_MIN_ITEMS:
+        return f"not estimable: {total} {what} in the window, {ITS_MIN_ITEMS} needed"
+    before = int(((hours < 0) & (per_hour > 0)).sum())
+    after = int(((hours >= 0) & (per_hour > 0)).sum())
+    if min(before, after) < ITS_MIN_HOURS_EACH_SIDE:
+        return (f"not estimable: {before} hours with {what} before the interruption and {after} after, "
+                f"{ITS_MIN_HOURS_EACH_SIDE} needed on each side")
+    return OK
+
+
+def estimable_glm(X: np.ndarray, y: np.ndarray, family: str, trials: np.ndarray | None = None) -> tuple[dict | None, str]:
+    """:func:`fit_glm`, or None and the reason when the design is singular or the fit not finite."""
+    try:
+        return fit_glm(X, y, family, trials), OK
+    except np.linalg.LinAlgError as error:
+        return None, f"not estimable: singular or non-finite fit ({error})"
 
 
 def interrupted_time_series(posts: pd.DataFrame, sentiment: pd.DataFrame, interruption: pd.Timestamp,
@@ -218,6 +275,10 @@ def interrupted_time_series(posts: pd.DataFrame, sentiment: pd.DataFrame, interr
     (fitted just after minus the pre-trend extrapolated). Intervals: Wald, 95 %; the share difference by
     the delta method. ``start``/``end`` bound the hours used (choose them after the peak, where the
     pre-period is a decay, not the rise).
+
+    Each model has a ``status``: "ok", or "not estimable: …" (fewer than :data:`ITS_MIN_ITEMS` items, fewer
+    than :data:`ITS_MIN_HOURS_EACH_SIDE` hours with items on a side, a singular or non-finite fit); then it
+    has no estimates, its fitted series is NaN and ``label_fits`` is None for the share models.
     """
     merged = posts[["post_id", "created_at"]].merge(sentiment[["post_id", "label"]], on="post_id", how="left")
     merged = merged[(merged["created_at"] >= start) & (merged["created_at"] < end)]
@@ -227,47 +288,49 @@ def interrupted_time_series(posts: pd.DataFrame, sentiment: pd.DataFrame, interr
     scored = merged[merged["label"].notna()]
     scored_hour = scored["created_at"].dt.floor("h")
     negative = scored["label"].eq("negative").groupby(scored_hour).sum().reindex(grid, fill_value=0)
+    positive = scored["label"].eq("positive").groupby(scored_hour).sum().reindex(grid, fill_value=0)
     scored_items = scored.groupby(scored_hour).size().reindex(grid, fill_value=0)
     hours = ((grid - interruption) / pd.Timedelta(hours=1)).to_numpy(dtype=float) + 0.5
     X = its_design(hours, 0.0)
 
-    volume = fit_glm(X, items.to_numpy(), "poisson")
+    volume, volume_status = None, its_data_check(items.to_numpy(), hours, "items")
+    if volume_status == OK:
+        volume, volume_status = estimable_glm(X, items.to_numpy(), "poisson")
     has_items = scored_items.to_numpy() > 0
-    share = fit_glm(X[has_items], negative.to_numpy()[has_items], "binomial", scored_items.to_numpy()[has_items])
-    positive = scored["label"].eq("positive").groupby(scored_hour).sum().reindex(grid, fill_value=0)
-    positive_share = fit_glm(X[has_items], positive.to_numpy()[has_items], "binomial",
-                             scored_items.to_numpy()[has_items])
+    share = positive_share = None
+    share_status = its_data_check(scored_items.to_numpy(), hours, "scored items")
+    if share_status == OK:
+        share, share_status = estimable_glm(X[has_items], negative.to_numpy()[has_items], "binomial",
+                                            scored_items.to_numpy()[has_items])
+    if share_status == OK:
+        positive_share, share_status = estimable_glm(X[has_items], positive.to_numpy()[has_items], "binomial",
+                                                     scored_items.to_numpy()[has_items])
 
     def interval(fit, index, transform=lambda v: v):
         value, error = fit["coefficients"][index], fit["standard_errors"][index]
         return {"estimate": float(transform(value)),
                 "ci95": [float(transform(value - z * error)), float(transform(value + z * error))]}
 
-    # Share difference at the interruption: logistic(b0 + b2) - logistic(b0), delta-method interval.
-    b = share["coefficients"]
-    before, after = 1 / (1 + np.exp(-b[0])), 1 / (1 + np.exp(-(b[0] + b[2])))
-    gradient = np.array([after * (1 - after) - before * (1 - before), 0.0, after * (1 - after), 0.0])
-    difference_error = float(np.sqrt(gradient @ share["covariance"] @ gradient))
     fitted_share = np.full(len(grid), np.nan)
-    fitted_share[has_items] = share["fitted"] / scored_items.to_numpy()[has_items]
-    series = pd.DataFrame({"hour": grid, "hours_from_interruption": hours, "items": items.to_numpy(),
-                           "fitted_items": volume["fitted"], "scored": scored_items.to_numpy(),
-                           "negative": negative.to_numpy(), "fitted_negative_share": fitted_share})
-    return {
-        "series": series,
-        "label_fits": {"negative": share, "positive": positive_share},
-        "interruption": interruption.isoformat(),
-        "hours_used": [float(hours.min() - 0.5), float(hours.max() + 0.5)],
-        "items": int(items.sum()),
-        "volume": {
-            "model": "quasi-Poisson GLM on items per hour: log mu = b0 + b1 t + b2 after + b3 t_after",
+    volume_document = {"model": "quasi-Poisson GLM on items per hour: log mu = b0 + b1 t + b2 after + b3 t_after",
+                       "status": volume_status}
+    if volume is not None:
+        volume_document.update({
             "level_change_rate_ratio": interval(volume, 2, np.exp),
             "slope_change_hourly_factor": interval(volume, 3, np.exp),
             "pre_trend_hourly_factor": interval(volume, 1, np.exp),
             "dispersion": volume["dispersion"],
-        },
-        "negative_share": {
-            "model": "quasi-binomial GLM on negative items per hour: logit p = b0 + b1 t + b2 after + b3 t_after",
+        })
+    share_document = {"model": "quasi-binomial GLM on negative items per hour: logit p = b0 + b1 t + b2 after "
+                               "+ b3 t_after", "status": share_status}
+    if share_status == OK:
+        # Share difference at the interruption: logistic(b0 + b2) - logistic(b0), delta-method interval.
+        b = share["coefficients"]
+        before, after = 1 / (1 + np.exp(-b[0])), 1 / (1 + np.exp(-(b[0] + b[2])))
+        gradient = np.array([after * (1 - after) - before * (1 - before), 0.0, after * (1 - after), 0.0])
+        difference_error = float(np.sqrt(gradient @ share["covariance"] @ gradient))
+        fitted_share[has_items] = share["fitted"] / scored_items.to_numpy()[has_items]
+        share_document.update({
             "share_before": float(before),
             "share_after": float(after),
             "level_change_share_points": {"estimate": float(after - before),
@@ -276,7 +339,19 @@ def interrupted_time_series(posts: pd.DataFrame, sentiment: pd.DataFrame, interr
             "level_change_odds_ratio": interval(share, 2, np.exp),
             "slope_change_odds_ratio_per_hour": interval(share, 3, np.exp),
             "dispersion": share["dispersion"],
-        },
+        })
+    series = pd.DataFrame({"hour": grid, "hours_from_interruption": hours, "items": items.to_numpy(),
+                           "fitted_items": volume["fitted"] if volume is not None else np.nan,
+                           "scored": scored_items.to_numpy(), "negative": negative.to_numpy(),
+                           "fitted_negative_share": fitted_share})
+    return {
+        "series": series,
+        "label_fits": {"negative": share, "positive": positive_share} if share_status == OK else None,
+        "interruption": interruption.isoformat(),
+        "hours_used": [float(hours.min() - 0.5), float(hours.max() + 0.5)],
+        "items": int(items.sum()),
+        "volume": volume_document,
+        "negative_share": share_document,
     }
 
 
@@ -348,13 +423,44 @@ def corrected_share_change(label_fits: dict, confusion_before, confusion_after=N
 
 
 EFFECT_COLUMNS = ["case", "title", "interruption", "interruption_kind", "hours_before", "hours_after", "outcome",
-                  "measure", "estimate", "ci95_low", "ci95_high"]
+                  "measure", "status", "estimate", "ci95_low", "ci95_high"]
+
+# The measures of every case's effects, in table order: (outcome, measure, part of the fit, key in that part).
+EFFECT_MEASURES = [
+    ("volume", "level change, rate ratio", "volume", "level_change_rate_ratio"),
+    ("volume", "slope change, hourly factor", "volume", "slope_change_hourly_factor"),
+    ("negative share", "level change, share points", "negative_share", "level_change_share_points"),
+    ("negative share", "level change, odds ratio", "negative_share", "level_change_odds_ratio"),
+    ("negative share", "slope change, odds ratio per hour", "negative_share", "slope_change_odds_ratio_per_hour"),
+]
 
 
 def matched_latency(timing: pd.DataFrame) -> float | None:
     """Median onset-to-response latency of the cases that responded (the matched time for silent cases)."""
     latencies = timing.loc[timing["responded"], "onset_to_response_h"].dropna()
     return float(latencies.median()) if len(latencies) else None
+
+
+def correction_check(confusion: dict) -> str:
+    """"ok", or why the misclassification correction is skipped: too few validation posts in a segment
+    (:data:`MIN_VALIDATION_POSTS_EACH_SIDE`) to measure its confusion matrix."""
+    before, after = int(np.sum(confusion["before"])), int(np.sum(confusion["after"]))
+    if min(before, after) < MIN_VALIDATION_POSTS_EACH_SIDE:
+        return (f"skipped: {before} emoticon-labelled validation posts before the interruption and {after} after, "
+                f"{MIN_VALIDATION_POSTS_EACH_SIDE} needed on each side to measure the classifier's confusion matrix")
+    return OK
+
+
+def interruption_of(row, matched: float | None) -> tuple[pd.Timestamp | None, str, str]:
+    """(interruption time, what it is, "ok" or why there is none) of one timing row."""
+    if row.responded:
+        return pd.Timestamp(row.response), "company response", OK
+    if matched is None:
+        return None, "no response", "not estimable: no case responded, so there is no matched time to compare at"
+    if _missing(row.onset):
+        return None, "no response", "not estimable: onset not detected, so the matched time is unknown"
+    return (pd.Timestamp(row.onset) + pd.Timedelta(hours=matched),
+            f"no response: matched time, onset + {matched:.1f} h (counterfactual comparison)", OK)
 
 
 def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], sentiment: dict[str, pd.DataFrame],
@@ -368,63 +474,100 @@ def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], senti
     classifier did not learn from) the negative share's level change is also given corrected for
     misclassification (:func:`corrected_share_change`, confusion measured per segment by
     :func:`segment_confusion`).
-    Returns the long effects table (:data:`EFFECT_COLUMNS`) and the full fits per case.
+
+    Every case gets its rows: where an effect cannot be estimated (no interruption, the response before the
+    peak had passed, too little data, a singular fit; too few validation posts for the correction) the
+    row's ``status`` says why and its estimate and interval are NaN.
+    Returns the long effects table (:data:`EFFECT_COLUMNS`) and the fits per case (``status`` and
+    ``interruption_kind`` always; ``series``, ``volume``, ``negative_share`` when a window was analysed).
     """
     matched = matched_latency(timing)
     rows, fits = [], {}
     for row in timing.itertuples():
-        if row.responded:
-            interruption, kind = pd.Timestamp(row.response), "company response"
-        elif matched is not None and pd.notna(row.onset):
-            interruption = pd.Timestamp(row.onset) + pd.Timedelta(hours=matched)
-            kind = f"no response: matched time, onset + {matched:.1f} h (counterfactual comparison)"
-        else:
+        interruption, kind, reason = interruption_of(row, matched)
+        start = interruption - pd.Timedelta(hours=pre_hours) if reason == OK else None
+        if reason == OK and not _missing(row.peak):
+            start = max(start, pd.Timestamp(row.peak) + pd.Timedelta(hours=1))
+            if start >= interruption:
+                reason = "not estimable: the response came before the peak had passed (no decay to compare with)"
+        base = {"case": row.case, "title": row.title, "interruption": interruption, "interruption_kind": kind}
+        measures = [(outcome, measure) for outcome, measure, _, _ in EFFECT_MEASURES]
+        if validation is not None and row.case in validation:
+            measures.append(("negative share", CORRECTED_SHARE_CHANGE))
+        if reason != OK:
+            fits[row.case] = {"status": reason, "interruption_kind": kind, "series": None}
+            rows += [{**base, "hours_before": np.nan, "hours_after": np.nan, "outcome": outcome, "measure": measure,
+                      "status": reason, "estimate": np.nan, "ci95_low": np.nan, "ci95_high": np.nan}
+                     for outcome, measure in measures]
             continue
-        start = max(interruption - pd.Timedelta(hours=pre_hours), pd.Timestamp(row.peak) + pd.Timedelta(hours=1))
-        if start >= interruption:
-            continue   # the response came before the peak had passed: no decay to compare with
-        fit = interrupted_time_series(posts[row.case], sentiment[row.case], interruption, start,
-                                      interruption + pd.Timedelta(hours=post_hours))
-        fits[row.case] = {**fit, "interruption_kind": kind}
-        base = {"case": row.case, "title": row.title, "interruption": interruption, "interruption_kind": kind,
-                "hours_before": -fit["hours_used"][0], "hours_after": fit["hours_used"][1]}
-        measures = [
-            ("volume", "level change, rate ratio", fit["volume"]["level_change_rate_ratio"]),
-            ("volume", "slope change, hourly factor", fit["volume"]["slope_change_hourly_factor"]),
-            ("negative share", "level change, share points", fit["negative_share"]["level_change_share_points"]),
-            ("negative share", "level change, odds ratio", fit["negative_share"]["level_change_odds_ratio"]),
-            ("negative share", "slope change, odds ratio per hour",
-             fit["negative_share"]["slope_change_odds_ratio_per_hour"]),
-        ]
+        end = interruption + pd.Timedelta(hours=post_hours)
+        fit = interrupted_time_series(posts[row.case], sentiment[row.case], interruption, start, end)
+        fit = {**fit, "interruption_kind": kind,
+               "status": next((p["status"] for p in (fit["volume"], fit["negative_share"]) if p["status"] != OK), OK)}
+        fits[row.case] = fit
+        base.update(hours_before=-fit["hours_used"][0], hours_after=fit["hours_used"][1])
+        values = [(outcome, measure, fit[part]["status"], fit[part].get(key))
+                  for outcome, measure, part, key in EFFECT_MEASURES]
         if validation is not None and row.case in validation:
             confusion = segment_confusion(validation[row.case], posts[row.case], sentiment[row.case], start,
-                                          interruption, interruption + pd.Timedelta(hours=post_hours))
-            corrected = corrected_share_change(fit["label_fits"], confusion["before"], confusion["after"])
-            fit["negative_share"]["level_change_share_points_corrected"] = corrected
-            measures.append(("negative share", CORRECTED_SHARE_CHANGE, corrected))
-        for outcome, measure, value in measures:
-            rows.append({**base, "outcome": outcome, "measure": measure, "estimate": value["estimate"],
-                         "ci95_low": value["ci95"][0], "ci95_high": value["ci95"][1]})
+                                          interruption, end)
+            corrected_status = fit["negative_share"]["status"]
+            corrected_status = correction_check(confusion) if corrected_status == OK else corrected_status
+            corrected = None
+            if corrected_status == OK:
+                corrected = corrected_share_change(fit["label_fits"], confusion["before"], confusion["after"])
+                fit["negative_share"]["level_change_share_points_corrected"] = corrected
+            else:
+                fit["negative_share"]["correction_status"] = corrected_status
+            values.append(("negative share", CORRECTED_SHARE_CHANGE, corrected_status, corrected))
+        for outcome, measure, status, value in values:
+            rows.append({**base, "outcome": outcome, "measure": measure, "status": status,
+                         "estimate": value["estimate"] if value else np.nan,
+                         "ci95_low": value["ci95"][0] if value else np.nan,
+                         "ci95_high": value["ci95"][1] if value else np.nan})
     return pd.DataFrame(rows, columns=EFFECT_COLUMNS), fits
 
 
+def _status(row) -> str:
+    """A row's status; tables written before statuses existed hold only estimates."""
+    status = getattr(row, "status", OK)
+    return OK if _missing(status) else str(status)
+
+
 def effect_lines(effects: pd.DataFrame) -> list[str]:
-    """Plain-language effect findings, one per case."""
+    """Plain-language effect findings, one per case: numbers where the effect was estimated, the reason in
+    words where it was not (never a number for a model that could not be estimated)."""
     lines = []
     for case, rows in effects.groupby("case", sort=False):
         lookup = rows.set_index("measure")
-        volume = lookup.loc["level change, rate ratio"]
-        negative = lookup.loc["level change, share points"]
-        counterfactual = not rows["interruption_kind"].iat[0].startswith("company")
+        title, kind = rows["title"].iat[0], str(rows["interruption_kind"].iat[0])
+        counterfactual = not kind.startswith("company")
         when = ("at the matched time (no response; a counterfactual comparison, not an effect)" if counterfactual
                 else "at the company's response")
-        line = (f"- **{rows['title'].iat[0]}** {when}: hourly volume changed by a factor of {volume.estimate:.2f} "
-                f"(95% CI {volume.ci95_low:.2f}–{volume.ci95_high:.2f}); the share of posts labelled negative "
-                f"changed by {100 * negative.estimate:+.1f} points ({100 * negative.ci95_low:+.1f} to "
-                f"{100 * negative.ci95_high:+.1f})")
-        if CORRECTED_SHARE_CHANGE in lookup.index:
+        statuses = {_status(row) for row in rows.itertuples()}
+        if len(statuses) == 1 and OK not in statuses:   # nothing was estimated, for one reason
+            lines.append(f"- **{title}** {when}: the response's effect is {statuses.pop()}.")
+            continue
+        volume = lookup.loc["level change, rate ratio"]
+        negative = lookup.loc["level change, share points"]
+        parts = []
+        if _status(volume) == OK:
+            parts.append(f"hourly volume changed by a factor of {volume.estimate:.2f} "
+                         f"(95% CI {volume.ci95_low:.2f}–{volume.ci95_high:.2f})")
+        else:
+            parts.append(f"the change in hourly volume is {_status(volume)}")
+        if _status(negative) == OK:
+            parts.append(f"the share of posts labelled negative changed by {100 * negative.estimate:+.1f} points "
+                         f"({100 * negative.ci95_low:+.1f} to {100 * negative.ci95_high:+.1f})")
+        else:
+            parts.append(f"the change in the share of posts labelled negative is {_status(negative)}")
+        line = f"- **{title}** {when}: " + "; ".join(parts)
+        if CORRECTED_SHARE_CHANGE in lookup.index and _status(negative) == OK:
             corrected = lookup.loc[CORRECTED_SHARE_CHANGE]
-            line += (f"; corrected for the classifier's confusion matrix, {100 * corrected.estimate:+.1f} points "
-                     f"({100 * corrected.ci95_low:+.1f} to {100 * corrected.ci95_high:+.1f})")
+            if _status(corrected) == OK:
+                line += (f"; corrected for the classifier's confusion matrix, {100 * corrected.estimate:+.1f} points "
+                         f"({100 * corrected.ci95_low:+.1f} to {100 * corrected.ci95_high:+.1f})")
+            else:
+                line += f"; the correction for misclassification was {_status(corrected)}"
         lines.append(line + ".")
     return lines

@@ -72,12 +72,18 @@ def precise_enough(posts: pd.DataFrame) -> pd.Series:
     return posts["time_precision"].isin(HOURLY_PRECISIONS).fillna(False).astype(bool)
 
 
-def read_posts(path, columns: list[str]) -> pd.DataFrame:
-    """``columns`` of a posts.parquet, plus ``time_precision`` when the table has it (see :func:`precise_enough`)."""
+def timed_items(posts: pd.DataFrame) -> pd.DataFrame:
+    """The items of ``posts`` that hourly and minute-level analyses may use (:func:`precise_enough`)."""
+    return posts[precise_enough(posts)]
+
+
+def read_posts(path, columns: list[str], filters=None) -> pd.DataFrame:
+    """``columns`` of a posts.parquet (rows matching the pyarrow ``filters``), plus ``time_precision`` when
+    the table has it (see :func:`precise_enough`)."""
     import pyarrow.parquet as pq
 
     extra = ["time_precision"] if "time_precision" in pq.read_schema(path).names else []
-    return pd.read_parquet(path, columns=list(dict.fromkeys(list(columns) + extra)))
+    return pd.read_parquet(path, columns=list(dict.fromkeys(list(columns) + extra)), filters=filters)
 
 
 def hourly_counts(posts: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
@@ -319,7 +325,7 @@ def analyse_spread(posts: pd.DataFrame, case: Case, bootstrap: int = 200,
                 "hawkes": {"items": precision["hourly_items"], "estimates": {}, "ci95": {}, "goodness_of_fit": {},
                            **unidentified}}, None
 
-    timed = posts[precise_enough(posts)]
+    timed = timed_items(posts)
     counts = hourly_counts(timed, case.window_start, case.window_end)["items"]
     trigger = case.first_event_time("trigger")
     onset, baseline, threshold = detect_onset(counts, trigger)

@@ -11,18 +11,20 @@ from firestorm.jobs import log_to
 from firestorm.response import (aligned_series, detect_response, effect_lines, response_effects, summary_lines,
                                 timing_table, unanswered_curve)
 from firestorm.sentiment import load_emoticon_lexicon, unseen_emoticon_posts
+from firestorm.spread import read_posts, timed_items
 
 log_to(snakemake)
 
 cases = [load_case(path) for path in snakemake.params.case_files]
 spreads = [json.load(open(path, encoding="utf-8")) for path in snakemake.input.spreads]
 # Small per-post columns for every post; texts only of the official accounts' posts (response detection).
-posts = {c.name: pd.read_parquet(path, columns=["post_id", "platform", "created_at", "is_official"])
+# Latency, aligned series and ITS are hourly: items an export dates only to the day are left out.
+posts = {c.name: timed_items(read_posts(path, ["post_id", "platform", "created_at", "is_official"]))
          for c, path in zip(cases, snakemake.input.posts)}
 sentiment = {c.name: pd.read_parquet(path, columns=["post_id", "label"])
              for c, path in zip(cases, snakemake.input.sentiment)}
-official = {c.name: pd.read_parquet(path, columns=["post_id", "created_at", "is_official", "text"],
-                                    filters=[("is_official", "==", True)])
+official = {c.name: timed_items(read_posts(path, ["post_id", "created_at", "is_official", "text"],
+                                           filters=[("is_official", "==", True)]))
             for c, path in zip(cases, snakemake.input.posts)}
 detected = [detect_response(official[c.name], c, load_frames(snakemake.input.frames, c).get("response", ()))
             for c in cases]

@@ -8,7 +8,7 @@ from firestorm import figures
 from firestorm.config import load_case
 from firestorm.jobs import log_to
 from firestorm.spread import (SPREAD_COLUMNS, analyse_spread, daily_sentiment, daily_volume, hourly_counts,
-                              precise_enough, read_posts, status_notes)
+                              read_posts, status_notes, timed_items)
 
 log_to(snakemake)
 
@@ -20,7 +20,7 @@ summary, hawkes = analyse_spread(posts, case, bootstrap=snakemake.params.bootstr
 with open(snakemake.output.summary, "w", encoding="utf-8") as handle:
     json.dump(summary, handle, indent=2, ensure_ascii=False)
 # Hourly tables and figures count only items timed to the hour; a date alone would pile up at midnight.
-timed = posts[precise_enough(posts)]
+timed = timed_items(posts)
 hourly = hourly_counts(timed, case.window_start, case.window_end, by=["platform", "kind"])
 hourly.to_csv(snakemake.output.hourly)
 daily = daily_volume(posts, case.timezone)
