@@ -275,3 +275,30 @@ def test_fit_with_warmup_schedule_leaves_frozen_weights_alone(tiny_model, tmp_pa
     with pytest.raises(ValueError, match="schedule"):
         fit(model, tokenizer, ["好"], np.array([1]), epochs=1, learning_rate=1e-3, batch_size=1, max_length=8,
             seed=1, progress=False, schedule="cosine")
+
+
+def test_too_few_emoticon_posts_keep_the_base_model_and_say_so(tiny_model, tmp_path, repo):
+    """weibo-search exports strip emoticons: with one labelled post the study goes on with the base model,
+    the adapted folder holds it, adaptation.json says why, and the model column names the base model."""
+    folder, _ = tiny_model
+    lexicon = load_emoticon_lexicon(repo / "data/lexicon/emoticons.yaml")
+    tokens = pd.DataFrame({"post_id": ["a", "b", "c"], "own_text": ["太过分了", "做得好", "没有表情"],
+                           "emoticons": [["[怒]"], [], []]})
+    report = adapt_model(folder, tmp_path / "adapted", tokens, lexicon, AdaptSettings(), progress=False)
+    assert report["applied"] is False and "only 1 posts carry emoticons" in report["reason"]
+    assert report["emoticon_labelled_by_class"] == {"positive": 0, "negative": 1, "neutral": 0}
+    written = json.loads((tmp_path / "adapted" / "adaptation.json").read_text(encoding="utf-8"))
+    assert written["applied"] is False and written["scoring_model"] == str(folder)
+    for name in ("config.json", "model.safetensors"):
+        assert (tmp_path / "adapted" / name).exists()
+    scores = score_posts(tokens, SentimentModel(tmp_path / "adapted"), (0.4, 0.6))
+    assert (scores["model"] == str(folder)).all()
+    assert np.allclose(scores["p_positive"], SentimentModel(folder).positive_probability(tokens["own_text"].tolist()))
+    # Enough posts in total but one polarity missing: calibration and held-out accuracy need both.
+    one_sided = pd.DataFrame({"post_id": [f"p{i}" for i in range(60)], "own_text": [f"太过分了{i}" for i in range(60)],
+                              "emoticons": [["[怒]"]] * 60})
+    from firestorm.sentiment import adaptation_shortfall, emoticon_labels
+
+    assert adaptation_shortfall(emoticon_labels(one_sided, lexicon), AdaptSettings()).startswith("only 0 positive")
+    # The model never learnt from any emoticon post: every one of them measures its errors.
+    assert len(unseen_emoticon_posts(one_sided, lexicon, written)) == 60

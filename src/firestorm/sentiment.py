@@ -367,9 +367,9 @@ def unseen_emoticon_posts(tokens: pd.DataFrame, lexicon: dict[str, float], adapt
     """Emoticon-labelled posts whose text the sentiment model was not adapted on: post_id and true_label
     (negative / neutral / positive). Every post counts (not every distinct text), so the posts weigh as they do
     in the corpus. With ``adaptation`` (adaptation.json) only texts of its held-out split qualify; without
-    adaptation the model never saw any of them."""
+    adaptation, or where it was not applied (too few labelled posts), the model never saw any of them."""
     posts = emoticon_post_labels(tokens, lexicon)
-    if adaptation is not None:
+    if adaptation is not None and adaptation.get("applied", True):
         settings = adaptation["settings"]
         posts = posts[split_by_hash(posts["text"], settings["held_out_fraction"], settings["seed"])]
     return pd.DataFrame({"post_id": posts["post_id"].to_numpy(),
@@ -387,6 +387,53 @@ class AdaptSettings:
     replay_fraction: float = 1.0   # review rows mixed in per emoticon row, against forgetting
     neutral_band: tuple = (0.35, 0.65)   # only to report how many neutral-emoticon posts land in it
     max_length: int = 128
+    # Fewer emoticon-labelled texts than this (or than min_per_class negative or positive ones: calibration and
+    # the held-out accuracy need both polarities) and the base model scores the posts unchanged. Exports that
+    # strip emoticons (weibo-search) leave almost none.
+    min_rows: int = 50
+    min_per_class: int = 10
+
+
+def adaptation_shortfall(labelled: pd.DataFrame, settings: AdaptSettings) -> str:
+    """Why ``labelled`` (emoticon-labelled texts) is too little to adapt on, or "" when it is enough."""
+    by_class = {name: int((labelled["label"] == target).sum()) for name, target in EMOTICON_TARGETS.items()}
+    if len(labelled) < settings.min_rows:
+        return (f"only {len(labelled)} posts carry emoticons of one polarity ({settings.min_rows} needed); the "
+                "export may strip emoticons")
+    scarce = [f"{by_class[name]} {name}" for name in ("negative", "positive") if by_class[name] < settings.min_per_class]
+    if scarce:
+        return (f"only {' and '.join(scarce)} emoticon-labelled posts ({settings.min_per_class} of each polarity "
+                "needed)")
+    return ""
+
+
+def keep_base_model(base_dir: str | Path, out_dir: str | Path, labelled: pd.DataFrame, settings: AdaptSettings,
+                    reason: str) -> dict:
+    """Adaptation not applied: the base model goes into ``out_dir`` unchanged (so the adapted-model folder the
+    scoring jobs read exists either way), named as the base model in its config (``firestorm_model_name``,
+    which :class:`SentimentModel` reports in the ``model`` column), and ``adaptation.json`` says why."""
+    import shutil
+
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    out_dir = Path(out_dir)
+    if Path(base_dir).is_dir():   # the ONNX export and eval.json come along: the base model's own
+        shutil.copytree(base_dir, out_dir, dirs_exist_ok=True)
+    else:   # a hub id
+        AutoModelForSequenceClassification.from_pretrained(base_dir).save_pretrained(out_dir)
+        AutoTokenizer.from_pretrained(base_dir).save_pretrained(out_dir)
+    config_path = out_dir / "config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config["firestorm_model_name"] = str(base_dir)
+    config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    report = {"applied": False, "reason": reason, "base_model": str(base_dir), "adapted_model": str(out_dir),
+              "scoring_model": str(base_dir), "settings": settings.__dict__,
+              "emoticon_labelled_posts": int(len(labelled)),
+              "emoticon_labelled_by_class": {name: int((labelled["label"] == target).sum())
+                                             for name, target in EMOTICON_TARGETS.items()},
+              "adapt_rows": 0, "held_out_rows": 0}
+    (out_dir / "adaptation.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    return report
 
 
 def adapt_model(base_dir: str | Path, out_dir: str | Path, tokens: pd.DataFrame, lexicon: dict[str, int],
@@ -395,14 +442,17 @@ def adapt_model(base_dir: str | Path, out_dir: str | Path, tokens: pd.DataFrame,
 
     Fine-tunes a copy of ``base_dir`` on emoticon-labelled posts (emoticons removed from the input) mixed
     with replayed review rows, and reports the base and adapted model on a held-out slice of emoticon-labelled
-    posts and on the review test split. Writes the adapted model folder and ``adaptation.json``.
+    posts and on the review test split. Writes the adapted model folder and ``adaptation.json``
+    (``applied: true``). With too few emoticon-labelled posts (:func:`adaptation_shortfall`) the study goes on
+    with the base model: :func:`keep_base_model`, ``applied: false`` and the reason.
     """
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     out_dir = Path(out_dir)
     labelled = emoticon_labels(tokens, lexicon)
-    if len(labelled) < 50:
-        raise ValueError(f"only {len(labelled)} posts carry emoticons of one polarity; too few to adapt on")
+    shortfall = adaptation_shortfall(labelled, settings)
+    if shortfall:
+        return keep_base_model(base_dir, out_dir, labelled, settings, shortfall)
     held_out_mask = split_by_hash(labelled["text"], settings.held_out_fraction, settings.seed)
     adapt_rows, held_out_all = labelled[~held_out_mask], labelled[held_out_mask]
     # Polar rows are scored as a classification; neutral rows (target 0.5) by how many land in the band.
@@ -437,8 +487,12 @@ def adapt_model(base_dir: str | Path, out_dir: str | Path, tokens: pd.DataFrame,
                             settings.max_length)
 
     review_rows = reviews[review_test]
-    report = {"base_model": str(base_dir), "adapted_model": str(out_dir), "settings": settings.__dict__,
-              "emoticon_labelled_posts": int(len(labelled)), "adapt_rows": int(len(adapt_rows)),
+    report = {"applied": True, "reason": "", "base_model": str(base_dir), "adapted_model": str(out_dir),
+              "scoring_model": str(out_dir), "settings": settings.__dict__,
+              "emoticon_labelled_posts": int(len(labelled)),
+              "emoticon_labelled_by_class": {name: int((labelled["label"] == target).sum())
+                                             for name, target in EMOTICON_TARGETS.items()},
+              "adapt_rows": int(len(adapt_rows)),
               "replayed_review_rows": int(len(replay)), "validation_rows": int(len(validation)),
               "temperature": temperature, "held_out_rows": int(len(held_out)),
               "held_out_neutral_rows": int(len(held_out_neutral)),
@@ -545,9 +599,11 @@ class SentimentModel:
 
         if runtime not in ("torch", "onnx"):
             raise ValueError(f"sentiment runtime must be 'torch' or 'onnx', not {runtime!r}")
-        self.name = str(name_or_path)
-        self.tokenizer = AutoTokenizer.from_pretrained(self.name)
-        self.model = AutoModelForSequenceClassification.from_pretrained(self.name).eval()
+        self.location = str(name_or_path)
+        self.tokenizer = AutoTokenizer.from_pretrained(self.location)
+        self.model = AutoModelForSequenceClassification.from_pretrained(self.location).eval()
+        # What scored, for the sentiment table: a copy of another model (adaptation not applied) says whose.
+        self.name = str(getattr(self.model.config, "firestorm_model_name", self.location))
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         self.runtime = "torch" if self.device.type == "cuda" else runtime
         self.model.to(self.device)
@@ -570,10 +626,10 @@ class SentimentModel:
 
         import onnxruntime
 
-        path = Path(self.name) / ONNX_FILE
+        path = Path(self.location) / ONNX_FILE
         if not path.exists():   # a hub model or a folder made elsewhere: export next to nothing we own
             self._export_dir = tempfile.TemporaryDirectory(prefix="firestorm-onnx-")
-            path = export_onnx(self.name, self._export_dir.name)
+            path = export_onnx(self.location, self._export_dir.name)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = _torch_threads()
         options.inter_op_num_threads = 1
