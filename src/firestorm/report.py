@@ -11,7 +11,9 @@ from pathlib import Path
 import pandas as pd
 
 from firestorm.config import Case
-from firestorm.response import effect_lines
+from firestorm.response import (ITS_MIN_HOURS_EACH_SIDE, ITS_MIN_ITEMS, MIN_VALIDATION_POSTS_EACH_SIDE,
+                                effect_lines)
+from firestorm.spread import KS_POOR_FIT_P, MIN_DECAY_HOURS, MIN_DECAY_ITEMS, MIN_HOURLY_ITEMS, status_note
 
 
 def _fmt(value, digits: int = 2) -> str:
@@ -22,6 +24,33 @@ def _fmt(value, digits: int = 2) -> str:
 
 def _interval(pair, digits: int = 2) -> str:
     return f"[{_fmt(pair[0], digits)}, {_fmt(pair[1], digits)}]" if pair else "n/a"
+
+
+def formats_read(qc: dict) -> list[str]:
+    """The export formats of every file ingest read (declared in the case or detected from the header), from
+    the cases' ingest_qc.json documents."""
+    formats = set()
+    for document in qc.values():
+        files = document.get("files", {})
+        for entry in files.values() if isinstance(files, dict) else files:
+            if entry.get("format"):
+                formats.add(entry["format"])
+    return sorted(formats)
+
+
+def time_precision_line(case: Case, qc: dict, spread: dict) -> str | None:
+    """What the case's items say about when they were made, when some give only a date: how many, and that
+    the hourly analyses leave them out (or could not run)."""
+    precision = spread.get("time_precision") or {}
+    counts = qc.get("totals", {}).get("time_precision") or precision.get("by_precision") or {}
+    date_only = precision.get("date_only_items", counts.get("day", 0))
+    if not date_only:
+        return None
+    line = (f"- {case.name}: {date_only:,} of {precision.get('items', sum(counts.values())):,} analysed items carry "
+            "only a date; onset, peak, half-life, Hawkes process, response latency and interrupted time series use "
+            "the items timed to the hour or better, daily tables and figures use all.")
+    note = status_note(precision)
+    return line + (f" The hourly analyses are {note}." if note else "")
 
 
 def methods_markdown(config: dict, cases: list[Case], qc: dict, evaluation: dict, adaptation: dict | None,
@@ -40,13 +69,18 @@ def methods_markdown(config: dict, cases: list[Case], qc: dict, evaluation: dict
         lines.append(f"| {case.name} | {window} | {len(qc[case.name]['files'])} | {totals['rows_in']:,} | "
                      f"{totals['kept']:,} | {totals['rejected']:,} | {totals['duplicates']:,} | "
                      f"{totals['out_of_window']:,} | {totals['off_topic']:,} | {totals['in_scope']:,} |")
-    formats = sorted({entry["format"] for case in cases for entry in case.inputs})
-    lines += ["", f"Formats read: {', '.join(f'`{f}`' for f in formats)}. Every record read is kept, rejected "
+    formats = formats_read({case.name: qc[case.name] for case in cases})
+    lines += ["", f"Formats read (declared or detected): {', '.join(f'`{f}`' for f in formats) or 'none'}. "
+              "Every record read is kept, rejected "
               "(with file, record number, field and reason in `rejects.parquet`) or dropped as a duplicate of "
               "the same post in an overlapping export; the counts reconcile per file (`ingest_qc.json`). "
               "Analysed items are those inside the window that mention a case keyword or hashtag, or answer a "
-              "post that does.", "",
-              "## Privacy", "",
+              "post that does.", ""]
+    precision_lines = [line for case in cases
+                       if (line := time_precision_line(case, qc[case.name], spreads.get(case.name, {})))]
+    if precision_lines:
+        lines += ["Some exports give only the date of an item, not its time:", ""] + precision_lines + [""]
+    lines += ["## Privacy", "",
               "Authors and @mentions are replaced by keyed pseudonyms (HMAC-SHA256 of platform and user id, "
               "16 hex digits; the key is never written to `results/`). Raw ids, nicknames and profile URLs are "
               "read only to be pseudonymised.", "",
@@ -70,7 +104,10 @@ def methods_markdown(config: dict, cases: list[Case], qc: dict, evaluation: dict
                      f"{_fmt(teacher.get('accuracy'), 3)}) on {distillation['teacher_only_texts']:,} teacher-labelled "
                      f"review clauses and {distillation['reviews_with_teacher_probability']:,} reviews "
                      f"(teacher weight {distillation['teacher_weight']}).")
-    if adaptation:
+    if adaptation and not adaptation.get("applied", True):
+        lines.append(f"Domain adaptation was **not applied**: {adaptation['reason']}. The base model "
+                     f"`{adaptation['base_model']}` scored the posts.")
+    elif adaptation:
         base, adapted = adaptation["base"]["emoticon_held_out"], adaptation["adapted"]["emoticon_held_out"]
         lines.append(f"Adapted to the study's posts by emoticon distant supervision ({adaptation['adapt_rows']:,} "
                      f"posts): accuracy on {adaptation['held_out_rows']:,} held-out emoticon-labelled posts "
@@ -81,31 +118,76 @@ def methods_markdown(config: dict, cases: list[Case], qc: dict, evaluation: dict
               f"{sentiment['neutral_band']}. Scoring runtime: {sentiment.get('runtime', 'onnx')}.", "",
               "## Statistics", ""]
     spread_config = config.get("spread", {})
-    lines += ["- Onset: first of 3 consecutive hours above the Poisson 99.9 % quantile of the pre-trigger hourly "
-              "rate.",
+    lines += [f"- Hourly analyses (onset, peak, half-life, Hawkes) use items timed to the hour or better and need "
+              f"{MIN_HOURLY_ITEMS} of them; otherwise they are reported as not identified.",
+              "- Onset: first of 3 consecutive hours above the Poisson 99.9 % quantile of the pre-trigger hourly "
+              "rate (\"not detected\" when no such run exists).",
               f"- Half-life: Poisson maximum likelihood of b + A·exp(−kt) after the peak (level change at the "
-              f"response), parametric bootstrap with {spread_config.get('bootstrap_samples', 200)} samples.",
+              f"response), parametric bootstrap with {spread_config.get('bootstrap_samples', 200)} samples; needs "
+              f"{MIN_DECAY_ITEMS} items in {MIN_DECAY_HOURS} h after the peak. An estimate or interval at the "
+              "optimiser's bound (half-lives of 0.14–6931 h allowed) is reported as \"at bound\", not as a half-life.",
               "- Hawkes process per platform, exponential kernel, pulse-shaped exogenous rate; maximum likelihood on "
-              "1-minute bins; Wald intervals; time-rescaling Kolmogorov–Smirnov test. Peak = maximum of the fitted "
-              "expected intensity.",
+              "1-minute bins; Wald intervals; time-rescaling Kolmogorov–Smirnov test. A parameter at its bound "
+              "(other than a platform's background at its floor, which means none) makes the fit \"at bound\"; KS "
+              f"p < {KS_POOR_FIT_P} makes it a \"poor fit\". Peak = maximum of the fitted expected intensity when "
+              "the fit is ok, else the hour of the highest 3-hour mean of the observed counts.",
               f"- Frames: lexicon `{config['discourse']['frames']}` (+ case terms), Wilson 95 % intervals. "
               f"Distinctive words: Fightin' Words with an informative Dirichlet prior of "
               f"{config['discourse']['prior_total']} pseudo-counts.",
               f"- Response effects: segmented quasi-Poisson / quasi-binomial regression, "
               f"{config.get('response', {}).get('pre_hours', 24)} h before (not before the peak) to "
               f"{config.get('response', {}).get('post_hours', 48)} h after; silent cases at the matched latency "
-              "as a counterfactual comparison. The negative share's change is also corrected for "
-              "misclassification with confusion matrices measured before and after the interruption on "
-              "emoticon-labelled posts the model did not learn from (q = Mᵀπ; simulated interval).", "", "## Model fit per case", "",
-              "| case | Hawkes branching ratio n [95% CI] | kernel mean h | KS p (time rescaling) |",
-              "|---|---|---|---|"]
+              "as a counterfactual comparison. A model is \"not estimable\" (a result, stated instead of a "
+              f"number) with fewer than {ITS_MIN_ITEMS} items (scored items for the shares) in the window, fewer than "
+              f"{ITS_MIN_HOURS_EACH_SIDE} hours with items on either side, or a singular fit. The negative share's "
+              "change is also corrected for misclassification with confusion matrices measured before and after "
+              "the interruption on emoticon-labelled posts the model did not learn from (q = Mᵀπ; simulated "
+              f"interval); with fewer than {MIN_VALIDATION_POSTS_EACH_SIDE} such posts on either side the "
+              "correction is skipped.", "", "## Model fit per case", "",
+              "| case | Hawkes branching ratio n [95% CI] | kernel mean h | KS p (time rescaling) | fit status |",
+              "|---|---|---|---|---|"]
     for case in cases:
         hawkes = spreads[case.name]["hawkes"]
-        lines.append(f"| {case.name} | {_fmt(hawkes['estimates']['branching_ratio'])} "
-                     f"{_interval(hawkes['ci95'].get('branching_ratio'))} | "
-                     f"{_fmt(hawkes['estimates']['kernel_mean_hours'])} | "
-                     f"{_fmt(hawkes['goodness_of_fit']['ks_pvalue'], 3)} |")
+        estimates, fit = hawkes.get("estimates", {}), hawkes.get("goodness_of_fit", {})
+        lines.append(f"| {case.name} | {_fmt(estimates.get('branching_ratio'))} "
+                     f"{_interval(hawkes.get('ci95', {}).get('branching_ratio'))} | "
+                     f"{_fmt(estimates.get('kernel_mean_hours'))} | {_fmt(fit.get('ks_pvalue'), 3)} | "
+                     f"{status_note(hawkes) or 'ok'} |")
     return "\n".join(lines) + "\n"
+
+
+def spread_lines(spread: dict) -> list[str]:
+    """Findings of one case's spread.json, in words where a quantity is not a plain estimate: an onset not
+    detected, a half-life or branching ratio not identified (at the optimiser's bound, too few items, only
+    dates), a Hawkes fit the time-rescaling test rejects."""
+    precision = spread.get("time_precision") or {}
+    onset, peak, half_life, hawkes = (spread.get(key, {}) for key in ("onset", "peak", "half_life", "hawkes"))
+    lines = [f"- {spread['items']:,} items analysed" + (
+        f", {precision['date_only_items']:,} of them dated only to the day (left out of the hourly analyses)"
+        if precision.get("date_only_items") else "") + "."]
+    hourly = status_note(precision)
+    if hourly:
+        return lines + [f"- Onset, peak, half-life and self-excitation are {hourly}."]
+    onset_text = (f"onset {onset['time']}" if onset.get("time") else
+                  f"onset not detected ({onset.get('reason') or 'no burst above the pre-trigger rate'})")
+    peak_text = (f"peak {peak['time']} ({_fmt(peak.get('items_per_hour'), 0)} items/h"
+                 + (" expected at the peak)" if "Hawkes" in str(peak.get("method", "Hawkes")) else " observed)")
+                 if peak.get("time") else f"peak {status_note(peak) or 'not identified'}")
+    lines.append(f"- {onset_text}; {peak_text}.")
+    half_life_note = status_note(half_life)
+    half_life_text = (f"Attention half-life not identified ({half_life_note})" if half_life_note
+                      else f"Attention half-life {_fmt(half_life.get('hours'), 1)} h {_interval(half_life.get('ci95'), 1)}")
+    hawkes_note = status_note(hawkes)
+    estimates = hawkes.get("estimates", {})
+    if hawkes.get("status", "ok") in ("ok", "poor fit") and estimates.get("branching_ratio") is not None:
+        n = estimates["branching_ratio"]
+        branching = (f"branching ratio {_fmt(n)} {_interval(hawkes.get('ci95', {}).get('branching_ratio'))} — about "
+                     f"{100 * n:.0f} % of items were triggered by earlier items")
+        if hawkes_note:
+            branching += f" (warning: {hawkes_note}; read with caution)"
+    else:
+        branching = f"branching ratio not identified ({hawkes_note})"
+    return lines + [f"- {half_life_text}; {branching}."]
 
 
 def summary_markdown(cases: list[Case], spreads: dict, timing: pd.DataFrame, effects: pd.DataFrame,
@@ -115,21 +197,20 @@ def summary_markdown(cases: list[Case], spreads: dict, timing: pd.DataFrame, eff
     timing = timing.set_index("case")
     for case in cases:
         spread = spreads[case.name]
-        hawkes = spread["hawkes"]["estimates"]
         row = timing.loc[case.name]
-        lines += [f"## {case.title}", "",
-                  f"- {spread['items']:,} items analysed; onset {spread['onset']['time']}, peak {spread['peak']['time']} "
-                  f"({_fmt(spread['peak']['items_per_hour'], 0)} items/h expected at the peak).",
-                  f"- Attention half-life {_fmt(spread['half_life']['hours'], 1)} h "
-                  f"{_interval(spread['half_life']['ci95'], 1)}; branching ratio {_fmt(hawkes['branching_ratio'])} "
-                  f"{_interval(spread['hawkes']['ci95'].get('branching_ratio'))} — about "
-                  f"{100 * hawkes['branching_ratio']:.0f} % of items were triggered by earlier items."]
-        if row["responded"]:
+        lines += [f"## {case.title}", ""] + spread_lines(spread)
+        if row["responded"] and not pd.isna(row["onset_to_response_h"]):
             lines.append(f"- {case.company} responded {_fmt(row['onset_to_response_h'], 1)} h after onset "
                          f"({row['response_check']}).")
-        else:
+        elif row["responded"]:
+            lines.append(f"- {case.company} responded at {row['response']}; the latency from onset is unknown "
+                         f"(onset not detected; {row['response_check']}).")
+        elif not pd.isna(row["onset_to_censoring_h"]):
             lines.append(f"- {case.company}: no response within {_fmt(row['onset_to_censoring_h'], 0)} h of onset "
                          "(right-censored).")
+        else:
+            lines.append(f"- {case.company}: no response within the data window (right-censored; onset not "
+                         "detected, so no latency).")
         shares = sentiment_shares.get(case.name)
         if shares:
             lines.append("- Sentiment of all items: " + ", ".join(f"{label} {100 * share:.0f} %"

@@ -21,7 +21,7 @@ qc = {c.name: read_json(p) for c, p in zip(cases, snakemake.input.qc)}
 spreads = {c.name: read_json(p) for c, p in zip(cases, snakemake.input.spreads)}
 evaluations = [read_json(p) for p in snakemake.input.evaluation]
 evaluation = next((e for e in evaluations if "test" in e), {"model": snakemake.config["sentiment"]["model"]})
-adaptation = next((e for e in evaluations if "adapted" in e), None)
+adaptation = next((e for e in evaluations if "adapted_model" in e), None)   # applied or not
 shares = {c.name: pd.read_parquet(p, columns=["label"])["label"].value_counts(normalize=True).to_dict()
           for c, p in zip(cases, snakemake.input.sentiment)}
 frames = {c.name: pd.read_csv(p) for c, p in zip(cases, snakemake.input.frames)}
