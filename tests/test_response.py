@@ -250,3 +250,24 @@ def test_a_study_where_no_case_responded_and_no_onset_was_detected_still_reports
                                      {case.name: pd.DataFrame(columns=["post_id", "label"])})
     assert effects["status"].str.contains("no case responded").all() and effects["estimate"].isna().all()
     assert fits[case.name]["series"] is None
+
+
+def test_a_share_no_item_carries_is_not_estimable_rather_than_a_zero_change(repo):
+    """A classifier that calls every post neutral: the negative share's logit runs off to -inf and the fit
+    would print '+0.0 points (-0.0 to +0.0)'. Volume is still estimated."""
+    from firestorm.response import CORRECTED_SHARE_CHANGE, effect_lines, response_effects
+
+    case = load_case(repo / "config/cases/miaoya_camera.yaml")
+    timing = timing_table([case], [spread_stub("2023-07-20T02:00:00+00:00", "2023-07-20T10:00:00+00:00")])
+    posts, sentiment = sparse_case_posts(case, 3000)
+    sentiment["label"] = "neutral"
+    validation = pd.DataFrame({"post_id": posts["post_id"], "true_label": "negative"})
+    effects, _ = response_effects(timing, {case.name: posts}, {case.name: sentiment},
+                                  validation={case.name: validation})
+    rows = effects.set_index("measure")
+    assert rows.loc["level change, rate ratio", "status"] == "ok"
+    assert rows.loc["level change, share points", "status"].startswith(
+        "not estimable: 0 of 3000 scored items in the window are labelled negative")
+    assert rows.loc[CORRECTED_SHARE_CHANGE, "status"].startswith("skipped: negative share not estimable")
+    text = "\n".join(effect_lines(effects))
+    assert "+0.0 points" not in text and "labelled negative is not estimable" in text

@@ -256,6 +256,15 @@ def its_data_check(per_hour: np.ndarray, hours: np.ndarray, what: str) -> str:
     return OK
 
 
+def share_data_check(labelled: np.ndarray, scored: np.ndarray, label: str) -> str:
+    """"ok", or why a share of ``label`` items cannot be modelled: none or all of the scored items carry it
+    (the logit runs off to infinity; the fit would report a change of exactly 0 with a zero-width interval)."""
+    count, total = int(np.sum(labelled)), int(np.sum(scored))
+    if count == 0 or count == total:
+        return f"not estimable: {count} of {total} scored items in the window are labelled {label}"
+    return OK
+
+
 def estimable_glm(X: np.ndarray, y: np.ndarray, family: str, trials: np.ndarray | None = None) -> tuple[dict | None, str]:
     """:func:`fit_glm`, or None and the reason when the design is singular or the fit not finite."""
     try:
@@ -277,8 +286,9 @@ def interrupted_time_series(posts: pd.DataFrame, sentiment: pd.DataFrame, interr
     pre-period is a decay, not the rise).
 
     Each model has a ``status``: "ok", or "not estimable: …" (fewer than :data:`ITS_MIN_ITEMS` items, fewer
-    than :data:`ITS_MIN_HOURS_EACH_SIDE` hours with items on a side, a singular or non-finite fit); then it
-    has no estimates, its fitted series is NaN and ``label_fits`` is None for the share models.
+    than :data:`ITS_MIN_HOURS_EACH_SIDE` hours with items on a side, no or only items of the label for a
+    share, a singular or non-finite fit); then it has no estimates, its fitted series is NaN and its entry of
+    ``label_fits`` is None (``label_fit_status`` says why).
     """
     merged = posts[["post_id", "created_at"]].merge(sentiment[["post_id", "label"]], on="post_id", how="left")
     merged = merged[(merged["created_at"] >= start) & (merged["created_at"] < end)]
@@ -297,14 +307,18 @@ def interrupted_time_series(posts: pd.DataFrame, sentiment: pd.DataFrame, interr
     if volume_status == OK:
         volume, volume_status = estimable_glm(X, items.to_numpy(), "poisson")
     has_items = scored_items.to_numpy() > 0
-    share = positive_share = None
-    share_status = its_data_check(scored_items.to_numpy(), hours, "scored items")
-    if share_status == OK:
-        share, share_status = estimable_glm(X[has_items], negative.to_numpy()[has_items], "binomial",
-                                            scored_items.to_numpy()[has_items])
-    if share_status == OK:
-        positive_share, share_status = estimable_glm(X[has_items], positive.to_numpy()[has_items], "binomial",
-                                                     scored_items.to_numpy()[has_items])
+    enough_scored = its_data_check(scored_items.to_numpy(), hours, "scored items")
+
+    def share_fit(labelled, label):
+        status = enough_scored if enough_scored != OK else share_data_check(labelled, scored_items, label)
+        if status != OK:
+            return None, status
+        return estimable_glm(X[has_items], labelled.to_numpy()[has_items], "binomial",
+                             scored_items.to_numpy()[has_items])
+
+    share, share_status = share_fit(negative, "negative")
+    # The positive share only serves the misclassification correction, which needs both label shares.
+    positive_share, positive_status = share_fit(positive, "positive")
 
     def interval(fit, index, transform=lambda v: v):
         value, error = fit["coefficients"][index], fit["standard_errors"][index]
@@ -346,7 +360,8 @@ def interrupted_time_series(posts: pd.DataFrame, sentiment: pd.DataFrame, interr
                            "fitted_negative_share": fitted_share})
     return {
         "series": series,
-        "label_fits": {"negative": share, "positive": positive_share} if share_status == OK else None,
+        "label_fits": {"negative": share, "positive": positive_share},
+        "label_fit_status": {"negative": share_status, "positive": positive_status},
         "interruption": interruption.isoformat(),
         "hours_used": [float(hours.min() - 0.5), float(hours.max() + 0.5)],
         "items": int(items.sum()),
@@ -511,8 +526,8 @@ def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], senti
         if validation is not None and row.case in validation:
             confusion = segment_confusion(validation[row.case], posts[row.case], sentiment[row.case], start,
                                           interruption, end)
-            corrected_status = fit["negative_share"]["status"]
-            corrected_status = correction_check(confusion) if corrected_status == OK else corrected_status
+            corrected_status = next((f"skipped: {label} share {status}" for label, status
+                                     in fit["label_fit_status"].items() if status != OK), correction_check(confusion))
             corrected = None
             if corrected_status == OK:
                 corrected = corrected_share_change(fit["label_fits"], confusion["before"], confusion["after"])
