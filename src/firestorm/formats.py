@@ -205,6 +205,14 @@ def scrub_people(text: str, key: bytes, platform: str) -> str:
     return pseudonymise_mentions(text, key, platform)
 
 
+def _listed_name(part: str) -> str | None:
+    """One name of a mention list (weibo-crawler's @用户 is comma-joined), or None where the part is no name:
+    an entry cut from a repost chain ("name:text…") keeps only its name, and text that is no nickname (spaces,
+    punctuation, more than 30 characters) is not taken for one."""
+    name = re.split(r"[:：]", part.strip().lstrip("@"), maxsplit=1)[0].strip()
+    return name if MENTION.fullmatch("@" + name) else None
+
+
 def names_in_record(fields: dict, ctx: FileContext, depth: int = 0) -> set[str]:
     """Every nickname a record states: name columns, mention lists, nested user objects, the file's own user
     (``{screen_name}/{user_id}.csv``), @mentions and repost attributions inside its texts."""
@@ -213,15 +221,16 @@ def names_in_record(fields: dict, ctx: FileContext, depth: int = 0) -> set[str]:
         if isinstance(value, dict) and column in NESTED_PEOPLE and depth < 3:
             names |= names_in_record(value, ctx, depth + 1)
         elif isinstance(value, list) and column in NAME_LIST_COLUMNS:
-            names |= {str(v).strip() for v in value if isinstance(v, (str, int))}
+            names |= {_listed_name(str(v)) for v in value if isinstance(v, (str, int))}
         elif isinstance(value, str) and value.strip():
             if column in NAME_COLUMNS:
                 names.add(value.strip())
             elif column in NAME_LIST_COLUMNS:
-                names |= {part.strip().lstrip("@") for part in re.split(r"[,，]", value) if part.strip()}
+                names |= {_listed_name(part) for part in value.split(",")}
             elif "@" in value or "的微博" in value or "原始用户" in value or "视频" in value:
                 names |= set(MENTION.findall(value))
                 names |= {next(g for g in match if g) for match in NAMED_IN_TEXT.findall(value)}
+    names.discard(None)
     if depth == 0 and ctx.format in FILES_NAMED_AFTER_USER:
         names.add(ctx.file_user()[0])
     return {name for name in names if name and name not in MISSING_TEXT}
