@@ -89,7 +89,7 @@ def test_summary_without_an_onset_or_any_hourly_analysis_says_so(config, repo):
                              half_life={"hours": None, **unidentified}, hawkes={"estimates": {}, **unidentified})
     timing = timing_table([case], [spread])
     summary = summary_markdown([case], {case.name: spread}, timing, pd.DataFrame(), {}, {})
-    assert f"Onset, peak, half-life and self-excitation are not identified ({reason})" in summary
+    assert f"Onset, peak, half-life and self-excitation: not identified ({reason})" in summary
     assert "onset not detected, so no latency" in summary
     methods = methods_markdown(config, [case], {case.name: qc_document(3000)}, {}, None, {case.name: spread})
-    assert "The hourly analyses are not identified" in methods
+    assert "The hourly analyses: not identified" in methods

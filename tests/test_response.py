@@ -248,7 +248,7 @@ def test_a_study_where_no_case_responded_and_no_onset_was_detected_still_reports
     assert unanswered_curve(timing)["hours"].tolist() == [0.0]
     effects, fits = response_effects(timing, {case.name: pd.DataFrame(columns=["post_id", "created_at"])},
                                      {case.name: pd.DataFrame(columns=["post_id", "label"])})
-    assert effects["status"].str.contains("no case responded").all() and effects["estimate"].isna().all()
+    assert effects["status"].str.contains("no responding case has a known onset-to-response latency").all() and effects["estimate"].isna().all()
     assert fits[case.name]["series"] is None
 
 

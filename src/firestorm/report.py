@@ -50,7 +50,7 @@ def time_precision_line(case: Case, qc: dict, spread: dict) -> str | None:
             "only a date; onset, peak, half-life, Hawkes process, response latency and interrupted time series use "
             "the items timed to the hour or better, daily tables and figures use all.")
     note = status_note(precision)
-    return line + (f" The hourly analyses are {note}." if note else "")
+    return line + (f" The hourly analyses: {note}." if note else "")
 
 
 def methods_markdown(config: dict, cases: list[Case], qc: dict, evaluation: dict, adaptation: dict | None,
@@ -167,7 +167,7 @@ def spread_lines(spread: dict) -> list[str]:
         if precision.get("date_only_items") else "") + "."]
     hourly = status_note(precision)
     if hourly:
-        return lines + [f"- Onset, peak, half-life and self-excitation are {hourly}."]
+        return lines + [f"- Onset, peak, half-life and self-excitation: {hourly}."]
     onset_text = (f"onset {onset['time']}" if onset.get("time") else
                   f"onset not detected ({onset.get('reason') or 'no burst above the pre-trigger rate'})")
     peak_text = (f"peak {peak['time']} ({_fmt(peak.get('items_per_hour'), 0)} items/h"

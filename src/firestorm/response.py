@@ -471,7 +471,8 @@ def interruption_of(row, matched: float | None) -> tuple[pd.Timestamp | None, st
     if row.responded:
         return pd.Timestamp(row.response), "company response", OK
     if matched is None:
-        return None, "no response", "not estimable: no case responded, so there is no matched time to compare at"
+        return None, "no response", ("not estimable: no responding case has a known onset-to-response latency, so there is no "
+                                         "matched time to compare at")
     if _missing(row.onset):
         return None, "no response", "not estimable: onset not detected, so the matched time is unknown"
     return (pd.Timestamp(row.onset) + pd.Timedelta(hours=matched),
