@@ -4,6 +4,7 @@ import warnings
 
 import matplotlib.pyplot as plt
 import pandas as pd
+import pytest
 
 from firestorm import figures
 from firestorm.config import load_case
@@ -121,3 +122,17 @@ def test_its_and_comparison_figures_say_not_estimable_and_onset_not_detected(tmp
         figures.unanswered_figure(unanswered_curve(timing), timing, tmp_path / "unanswered.png")
     for name in ("its", "aligned", "unanswered"):
         assert (tmp_path / f"{name}.png").exists()
+
+
+def test_volume_figure_without_timed_items_says_so_over_the_case_window(repo, tmp_path, monkeypatch):
+    """A date-only export has no hourly counts: the axes span the case window and say where to look."""
+    case = load_case(repo / "config/cases/xhs_trik_ai.yaml")
+    empty = pd.DataFrame(index=pd.date_range(case.window_start, case.window_end, freq="h", inclusive="left"))
+    drawn, save = [], figures.save
+    monkeypatch.setattr(figures, "save", lambda fig, path: (drawn.append(fig), save(fig, path)))
+    figures.volume_figure(empty, case, tmp_path / "volume.png")
+    ax = drawn[0].axes[0]
+    assert any("no item timed to the hour" in text.get_text() for text in ax.texts)
+    low, high = ax.get_xlim()
+    assert high - low == pytest.approx((case.window_end - case.window_start) / pd.Timedelta(days=1), rel=0.01)
+    assert (tmp_path / "volume.png").stat().st_size > 10_000

@@ -130,6 +130,10 @@ def volume_figure(hourly_by_platform, case, png_path, notes=()) -> None:
         ax_cum.plot(x, hourly_by_platform[column].cumsum(), color=PLATFORM_COLOURS.get(column), linewidth=1.4)
     ax.set_yscale("symlog", linthresh=1)
     ax.set_ylim(bottom=0)
+    if not len(hourly_by_platform.columns):   # no item is timed to the hour (exports that give only dates)
+        ax.set_xlim(local_index(pd.DatetimeIndex([case.window_start, case.window_end]), case.timezone))
+        ax.text(0.5, 0.75, "无精确到小时的条目 no item timed to the hour:\nsee the daily volume (engagement figure)",
+                transform=ax.transAxes, ha="center", va="center", color=WARNING_COLOUR)
     ax.set_ylabel("条/小时 items per hour (log)")
     ax_cum.set_ylabel("累计条数 cumulative items")
     ax_cum.set_xlabel(f"时间 time ({case.timezone})")
