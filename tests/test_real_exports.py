@@ -195,3 +195,72 @@ def test_mention_lists_give_names_never_pieces_of_text(key):
     ctx = FileContext("data/x/某人/6000000001.csv", "weibo_crawler_posts", "weibo", "Asia/Shanghai", key)
     fields = {"正文": "说得对//@喵安柚8438:条款是这样写的，失望透顶", "@用户": "木乐云2259,喵安柚8438:条款是这样写的，失望透顶"}
     assert names_in_record(fields, ctx) == {"木乐云2259", "喵安柚8438", "某人"}
+
+
+# ------------------------------------------------------------------------------------- layouts seen in the wild
+def test_weibospider_2018_layout_without_ids(key):
+    """A weiboSpider fork of 2018 writes 微博,翻译,点赞数,转发数,评论数,发布时间: numbered texts, no id, reposts as
+    '转发了\\xa0<name>\\xa0的微博:\\n<text>\\n转发理由:<reason>', times with a trailing newline."""
+    from firestorm.ingest import ingest_file
+
+    path = FIXTURES / "weiboSpider_2018/画画的小鱼/1234567890.csv"
+    result = ingest_file(path, None, "Asia/Shanghai", key)
+    assert result.format == "weibospider_posts" and result.rows_in == 3
+    assert len(result.posts) == 2 and list(result.rejects["field"]) == ["发布时间"]
+    first, repost = result.posts.iloc[0], result.posts.iloc[1]
+    assert first["text"].startswith("小红书拿画师") and first["time_precision"] == "minute"   # "1:" is gone
+    assert first["created_at"].isoformat() == "2023-07-31T12:11:00+00:00"
+    assert repost["kind"] == "repost"
+    assert repost["text"].startswith("这就是霸王条款//@" + nickname_pseudonym(key, "weibo", "山间小路") + ":")
+    assert "山间小路" in result.names and "画画的小鱼" in result.names
+    again = ingest_file(path, None, "Asia/Shanghai", key)
+    assert list(again.posts["post_id"]) == list(result.posts["post_id"])   # keyed ids are stable
+    assert result.posts["post_id"].str.match(r"weibo:wbs[0-9a-f]{16}$").all()
+
+
+def test_weibo_crawler_2019_dates_appended_runs_and_video_card_names(key):
+    from firestorm.ingest import ingest_file
+
+    result = ingest_file(FIXTURES / "weibo_crawler_2019/晚风Lin/6000000002.csv", None, "Asia/Shanghai", key)
+    assert result.rows_in == 3 and len(result.posts) == 2
+    assert list(result.rejects["reason"]) == ["repeated header row (a re-run appended its header)"]
+    assert set(result.posts["time_precision"]) == {"day"}
+    assert result.posts["created_at"].iloc[0].isoformat() == "2019-08-07T16:00:00+00:00"
+    assert result.posts["likes"].iloc[0] == 1_000_000
+    assert {"晚风Lin", "阿木木"} <= result.names
+
+
+def test_comment_columns_in_post_rows_are_refused_with_a_mapping_to_declare(tmp_path, key):
+    from firestorm.ingest import ingest_file
+
+    path = tmp_path / "小红书AI.csv"
+    header = ("id,bid,user_id,用户昵称,微博正文,头条文章url,发布位置,艾特用户,话题,转发数,评论数,点赞数,发布时间,发布工具,"
+              "微博图片url,微博视频url,retweet_id,ip,user_authentication,评论人ID,评论人昵称,评论时间,评论内容,点赞次数")
+    post = "4929000000000101,Nb01,7100000001,山间小路,小红书AI训练,,,,,1,2,3,2023-08-01 10:00,,,,,广东,普通用户"
+    path.write_text(header + "\n" + post + ",7100000002,晚风Lin,Tue Aug 01 10:05:00 +0800 2023,同意,1\n" + post
+                    + ",7100000003,阿木木,Tue Aug 01 10:07:00 +0800 2023,<a href='/n/山间小路'>@山间小路</a> 支持,0\n",
+                    encoding="utf-8-sig")
+    with pytest.raises(IngestError, match=r"carry a second record.*`comments: \{text: 评论内容, created_at: 评论时间, "
+                                          r"author: 评论人ID, author_name: 评论人昵称, likes: 点赞次数\}`"):
+        ingest_file(path, None, "Asia/Shanghai", key)
+    mapping = {"text": "评论内容", "created_at": "评论时间", "author": "评论人ID", "author_name": "评论人昵称",
+               "likes": "点赞次数"}
+    result = ingest_file(path, None, "Asia/Shanghai", key, entry={"comments": mapping})
+    assert result.rows_in == 4 and result.embedded_comments == 2 and len(result.posts) == 4
+    comments = result.posts[result.posts["kind"] == "comment"]
+    assert set(comments["parent_id"]) == {"weibo:4929000000000101"} and comments["post_id"].is_unique
+    assert comments["text"].iloc[1] == "@" + nickname_pseudonym(key, "weibo", "山间小路") + " 支持"   # HTML gone
+    assert comments["created_at"].iloc[0].isoformat() == "2023-08-01T02:05:00+00:00"
+    with pytest.raises(IngestError, match=r"names column\(s\) \['评论正文'\] that the file lacks"):
+        ingest_file(path, None, "Asia/Shanghai", key, entry={"comments": {**mapping, "text": "评论正文"}})
+
+
+def test_unknown_columns_are_listed_as_warnings(tmp_path, key):
+    source = (FIXTURES / "weibo_search_小红书.csv").read_text(encoding="utf-8-sig").splitlines()
+    path = tmp_path / "小红书.csv"
+    path.write_text("\n".join([source[0] + ",采集批次"] + [line + ",3" for line in source[1:]]) + "\n",
+                    encoding="utf-8-sig")
+    case = write_case(tmp_path, [{"path": str(path)}])
+    _, _, qc = ingest_case(case, key)
+    assert qc["files"][str(path)]["unknown_columns"] == ["采集批次"]
+    assert qc["warnings"] == [f"{path}: columns ['采集批次'] are not part of format weibo_search_posts and were ignored"]

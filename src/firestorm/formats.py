@@ -201,8 +201,9 @@ class FileContext:
 
 
 def scrub_people(text: str, key: bytes, platform: str) -> str:
-    text = WEIBOSPIDER_REPOST.sub(lambda m: f"//@{pseudonym(key, f'{platform}:nick', m[1].strip())}:", text)
-    return pseudonymise_mentions(text, key, platform)
+    # Mentions first: the repost attribution then inserts an @pseudonym that must not be pseudonymised again.
+    text = pseudonymise_mentions(text, key, platform)
+    return WEIBOSPIDER_REPOST.sub(lambda m: f"//@{pseudonym(key, f'{platform}:nick', m[1].strip())}:", text)
 
 
 def _listed_name(part: str) -> str | None:
