@@ -154,7 +154,8 @@ def test_confusion_measured_per_segment_when_the_classifier_misreads_more_after_
     One matrix for the whole window misses the drop; the matrices measured before and after recover it."""
     import numpy as np
 
-    from firestorm.response import confusion_counts, corrected_share_change
+    from firestorm.metrics import confusion_counts
+    from firestorm.response import corrected_share_change
 
     before = np.array([[0.9, 0.07, 0.03], [0.5, 0.3, 0.2], [0.05, 0.05, 0.9]])
     after = np.array([[0.9, 0.07, 0.03], [0.7, 0.2, 0.1], [0.05, 0.05, 0.9]])

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from firestorm.ingest import ingest_case
-from firestorm.spread import daily_sentiment, hourly_counts, summarise_spread, wilson_interval
+from firestorm.metrics import wilson_interval
+from firestorm.spread import daily_sentiment, hourly_counts, summarise_spread
 
 
 @pytest.fixture(scope="module")

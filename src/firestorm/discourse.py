@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from firestorm.config import Case
-from firestorm.spread import wilson_interval
+from firestorm.metrics import wilson_interval
 
 NO_FRAME = "none"
 

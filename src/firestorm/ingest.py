@@ -30,7 +30,7 @@ from firestorm.formats import (
     PLATFORM_OF_FORMAT, REALIGNERS, REQUIRED, SIGNATURES, FileContext, RowError, embedded_comment_columns,
     has_columns, names_in_record, normalise_embedded_comment, unknown_columns,
 )
-from firestorm.privacy import NameScrubber, pseudonym
+from firestorm.privacy import MIN_NAME_CHARACTERS, NameScrubber, pseudonym
 from firestorm.schema import POSTS, REJECTS, TIME_PRECISIONS, conform, empty_frame
 
 CHUNK_ROWS = 50_000
@@ -333,7 +333,8 @@ def ingest_case_to_files(case: Case, key: bytes, posts_path: str | Path, rejects
         "not_replaced": len(scrubber.kept),
         "rule": "every nickname stated by the inputs (authors, repost sources, comment authors, mention "
                 "targets) is replaced by its pseudonym wherever it stands in a text, longest first; names of "
-                f"fewer than 2 characters and names equal to an official account or a case keyword are kept",
+                f"fewer than {MIN_NAME_CHARACTERS} characters and names equal to an official account or a case "
+                "keyword are kept",
     }
     return qc
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from firestorm.config import Case
-from firestorm.sentiment import confusion_counts
+from firestorm.metrics import confusion_counts
 
 TIMING_COLUMNS = [
     "case", "title", "company", "trigger", "onset", "peak", "response", "responded", "censored_at",

@@ -15,7 +15,6 @@ a post is ``neutral`` when ``p_positive`` lies inside the configured neutral ban
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -25,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from firestorm.metrics import CLASSES, classification_metrics, confusion_counts, split_by_hash
 
 LABELS = ("negative", "positive")
 # Texts tokenised and length-sorted together when scoring: bounds memory per job whatever the shard size
@@ -56,15 +57,6 @@ def unique_labelled(frame: pd.DataFrame) -> pd.DataFrame:
     """(text, label) rows once each, without texts that carry both labels, sorted by text (stable order)."""
     frame = frame.drop_duplicates()
     return frame[~frame["text"].duplicated(keep=False)].sort_values("text", kind="stable").reset_index(drop=True)
-
-
-def split_by_hash(texts: pd.Series, test_fraction: float, seed: int) -> np.ndarray:
-    """True for test rows. Decided by a keyed hash of the text, so it is stable across machines and runs."""
-    def bucket(text: str) -> float:
-        digest = hashlib.sha256(f"{seed}:{text}".encode("utf-8")).digest()
-        return int.from_bytes(digest[:8], "big") / 2**64
-
-    return np.array([bucket(t) < test_fraction for t in texts], dtype=bool)   # bool even when empty
 
 
 # ------------------------------------------------------------------------------------------- tokenizer
@@ -517,20 +509,6 @@ def adapt_model(base_dir: str | Path, out_dir: str | Path, tokens: pd.DataFrame,
     return report
 
 
-CLASSES = ("negative", "neutral", "positive")
-
-
-def confusion_counts(true_labels, predicted) -> np.ndarray:
-    """3 x 3 counts, rows true negative / neutral / positive, columns the predicted label (same order);
-    pairs with an unknown label on either side are not counted."""
-    counts = np.zeros((3, 3))
-    true_index = pd.Categorical(true_labels, categories=CLASSES).codes
-    predicted_index = pd.Categorical(predicted, categories=CLASSES).codes
-    known = (true_index >= 0) & (predicted_index >= 0)
-    np.add.at(counts, (true_index[known], predicted_index[known]), 1)
-    return counts
-
-
 def three_class_confusion(targets: np.ndarray, p_positive: np.ndarray, neutral_band) -> dict:
     """Counts of (emoticon class, model label) with the neutral band: rows true negative / neutral / positive
     (targets 0 / 0.5 / 1), columns the labels; reported in adaptation.json."""
@@ -548,35 +526,6 @@ def neutral_metrics(p_positive: np.ndarray, neutral_band) -> dict:
     low, high = neutral_band
     return {"rows": int(len(p_positive)), "share_in_neutral_band": float(np.mean((p_positive >= low) & (p_positive <= high))),
             "share_negative": float(np.mean(p_positive < low)), "mean_p_positive": float(p_positive.mean())}
-
-
-def classification_metrics(labels: np.ndarray, p_positive: np.ndarray, bins: int = 10) -> dict:
-    """Accuracy, macro-F1, expected calibration error and the confusion matrix of a binary classifier."""
-    labels = np.asarray(labels).astype(int)
-    predicted = (np.asarray(p_positive) >= 0.5).astype(int)
-    confusion = np.zeros((2, 2), dtype=int)
-    np.add.at(confusion, (labels, predicted), 1)
-    f1 = []
-    for cls in (0, 1):
-        tp = confusion[cls, cls]
-        precision = tp / confusion[:, cls].sum() if confusion[:, cls].sum() else 0.0
-        recall = tp / confusion[cls, :].sum() if confusion[cls, :].sum() else 0.0
-        f1.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
-    confidence = np.where(predicted == 1, p_positive, 1 - np.asarray(p_positive))
-    correct = predicted == labels
-    edges = np.linspace(0.5, 1.0, bins + 1)
-    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
-    ece = sum(
-        abs(correct[which == b].mean() - confidence[which == b].mean()) * (which == b).mean()
-        for b in range(bins) if (which == b).any()
-    )
-    return {
-        "rows": int(len(labels)),
-        "accuracy": float(correct.mean()),
-        "macro_f1": float(np.mean(f1)),
-        "expected_calibration_error": float(ece),
-        "confusion_matrix": {"labels": list(LABELS), "rows_true_columns_predicted": confusion.tolist()},
-    }
 
 
 # ---------------------------------------------------------------------------------------------- scoring

@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from firestorm.config import Case
+from firestorm.metrics import wilson_interval
 from firestorm.schema import HOURLY_PRECISIONS
 
 HOUR = pd.Timedelta(hours=1)
@@ -237,17 +238,6 @@ def daily_volume(posts: pd.DataFrame, timezone: str) -> pd.DataFrame:
                                                           engagement=("engagement", "sum")).reset_index()
     table["cumulative_items"] = table.groupby(["platform", "kind"])["items"].cumsum()
     return table
-
-
-def wilson_interval(successes: np.ndarray, totals: np.ndarray, z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of a binomial share; (nan, nan) where the total is 0."""
-    successes = np.asarray(successes, dtype=float)
-    totals = np.asarray(totals, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = successes / totals
-        centre = (share + z**2 / (2 * totals)) / (1 + z**2 / totals)
-        half = z * np.sqrt(share * (1 - share) / totals + z**2 / (4 * totals**2)) / (1 + z**2 / totals)
-    return centre - half, centre + half
 
 
 def daily_sentiment(posts: pd.DataFrame, sentiment: pd.DataFrame, timezone: str) -> pd.DataFrame:
