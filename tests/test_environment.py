@@ -1,6 +1,7 @@
-"""requirements.txt and environment.yml must describe the same dependencies."""
+"""requirements.txt, environment.yml and pyproject.toml must describe the same dependencies."""
 
 import re
+import tomllib
 
 import yaml
 
@@ -25,3 +26,22 @@ def test_environment_yml_lists_the_same_pip_dependencies_as_requirements(repo):
 
 def test_torch_is_pinned_to_the_cpu_wheel(repo):
     assert "torch==2.13.0" in requirement_lines((repo / "requirements.txt").read_text())
+
+
+def test_pyproject_declares_what_requirements_pin(repo):
+    """Runtime dependencies plus the test, bench and lint extras are exactly requirements.txt's lines."""
+    project = tomllib.loads((repo / "pyproject.toml").read_text())["project"]
+    declared = [*project["dependencies"], *(s for extra in project["optional-dependencies"].values() for s in extra)]
+    assert len(declared) == len(set(declared))
+    requirements = {normalise(s) for s in requirement_lines((repo / "requirements.txt").read_text())}
+    assert {normalise(s) for s in declared} == requirements
+    assert not {"pytest", "hypothesis"} & {re.split(r"[=<>]", s)[0] for s in project["dependencies"]}
+
+
+def test_the_version_is_written_once(repo):
+    import firestorm
+
+    pyproject = tomllib.loads((repo / "pyproject.toml").read_text())
+    assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "firestorm.__version__"}
+    assert re.fullmatch(r"\d+\.\d+\.\d+", firestorm.__version__)
