@@ -25,6 +25,7 @@ include: "workflow/rules/report.smk"
 
 
 rule all:
+    default_target: True
     input:
         expand("results/{case}/ingest_qc.json", case=CASES),
         expand("results/{case}/rejects.parquet", case=CASES),
@@ -42,4 +43,3 @@ rule all:
         "results/comparison/figures/aligned.png",
         "results/comparison/figures/unanswered.png",
         model_eval_file(),
-    default_target: True

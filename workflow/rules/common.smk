@@ -1,5 +1,6 @@
-"""Shared helpers: config validation, the case table and input functions. No rules here."""
+"""Shared helpers: config validation, the case table, wildcard constraints and input functions. No rules here."""
 
+import re
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -26,9 +27,18 @@ def load_cases(config):
 
 
 CASES = load_cases(config)
+
+
+# `case` is one of the configured cases (so results/comparison/... can never be read as a case), and a shard
+# is Snakemake's "<i>-of-<n>" (n may be changed at run time with --set-scatter).
+wildcard_constraints:
+    case="|".join(re.escape(name) for name in CASES),
+    scatteritem=r"\d+-of-\d+",
+
+
 CODE_VERSION = firestorm.__version__
 DEFAULT_MODEL_DIR = "results/models/sentiment"
-try:   # an unknown model path fails now, naming file and key, not after ingest and segmentation have run
+try:  # an unknown model path fails now, naming file and key, not after ingest and segmentation have run
     check_model_location(config["sentiment"]["model"], DEFAULT_MODEL_DIR)
 except ConfigError as error:
     raise WorkflowError(f"invalid configuration:\n{error}") from None
