@@ -49,7 +49,7 @@ def test_hawkes_fit_recovers_the_planted_process(ingested, summaries, name):
 def test_hawkes_fit_on_a_pure_simulation_with_known_parameters():
     """The estimator alone, on a process simulated here: a misspecified fit would miss n = 0.6."""
     from firestorm.demo import simulate_hawkes
-    from firestorm.spread import fit_hawkes
+    from firestorm.hawkes import fit_hawkes
 
     rng = np.random.default_rng(3)
     minutes = np.arange(14 * 24 * 60)
@@ -88,7 +88,8 @@ def test_wilson_interval_matches_the_textbook_value():
 
 def test_daily_sentiment_shares_sum_to_one():
     posts = pd.DataFrame({"post_id": ["a", "b", "c"], "platform": "weibo",
-                          "created_at": pd.to_datetime(["2023-07-31 01:00", "2023-07-31 02:00", "2023-07-31 20:00"], utc=True)})
+                          "created_at": pd.to_datetime(["2023-07-31 01:00", "2023-07-31 02:00", "2023-07-31 20:00"],
+                                                       utc=True)})
     sentiment = pd.DataFrame({"post_id": ["a", "b", "c"], "label": ["negative", "positive", "negative"]})
     daily = daily_sentiment(posts, sentiment, "Asia/Shanghai")
     assert list(daily["items"]) == [2, 1]  # 20:00 UTC is the next day in Beijing
@@ -176,7 +177,8 @@ def test_a_decay_the_window_cannot_resolve_is_at_bound_not_a_half_life():
 def test_hawkes_status_flags_bounds_and_a_rejected_time_rescaling_test(miaoya):
     from dataclasses import replace
 
-    from firestorm.spread import KS_POOR_FIT_P, fit_hawkes, hawkes_status
+    from firestorm.hawkes import fit_hawkes
+    from firestorm.spread import KS_POOR_FIT_P, hawkes_status
 
     posts = burst_posts(miaoya, items=1500)
     fit = fit_hawkes(posts["created_at"], miaoya.window_start, miaoya.window_end,
