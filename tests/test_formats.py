@@ -5,7 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from firestorm.formats import FIELDS, bid_to_mid
+from firestorm.config import schema
+from firestorm.ingest.formats import FORMATS, bid_to_mid
 from firestorm.demo import mid_to_bid
 from firestorm.ingest import IngestError, detect_format, ingest_file
 from firestorm.privacy import pseudonym
@@ -32,8 +33,19 @@ def test_bid_and_mid_convert_both_ways(mid):
 
 
 def test_every_format_is_detected_from_its_header():
-    for fmt, header in FIELDS.items():
-        assert detect_format(Path("x.csv"), header) == fmt
+    for fmt, export in FORMATS.items():
+        if export.fields:
+            assert detect_format(Path("x.csv"), list(export.fields)) == fmt
+
+
+def test_the_case_schema_lists_exactly_the_registered_formats():
+    """One record per export format: the schema's enum may not drift from the registry."""
+    enum = schema("case")["properties"]["inputs"]["items"]["properties"]["format"]["enum"]
+    assert sorted(enum) == sorted(FORMATS)
+    for name, export in FORMATS.items():
+        assert export.name == name and callable(export.normalise)
+        assert export.required or name == "generic"
+        assert export.signature or name == "generic"     # generic is declared, never detected
 
 
 def test_weibospider_csv_repeated_header_reposts_and_bids(key):

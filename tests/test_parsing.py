@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, strategies as st
 
-from firestorm.parsing import parse_count, parse_datetime, parse_datetime_precision, parse_epoch
+from firestorm.ingest.parsing import parse_count, parse_datetime, parse_datetime_precision, parse_epoch
 
 CRAWL = pd.Timestamp("2023-08-02 15:30:00", tz="Asia/Shanghai").tz_convert("UTC")
 
@@ -106,7 +106,7 @@ def test_date_parser_only_raises_value_error(text):
 @pytest.mark.parametrize("value", ["9" * 40, 10**30, 1e300, float("inf"), "1e309", "99999999亿"])
 def test_absurd_counts_are_errors_not_overflows(value):
     """Found by the fuzzer: a 40-digit "count" overflowed the Int64 column instead of becoming a reject."""
-    from firestorm.parsing import parse_count
+    from firestorm.ingest.parsing import parse_count
 
     with pytest.raises(ValueError):
         parse_count(value)

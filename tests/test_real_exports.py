@@ -190,7 +190,7 @@ def test_any_sqlite_table_reads_through_generic_columns(tmp_path, key):
 def test_mention_lists_give_names_never_pieces_of_text(key):
     """weibo-crawler's @用户 can hold a repost chain's tail ("name:text，more text"): the name is taken, the
     text is not (a sentence taken for a name would be replaced wherever it stands)."""
-    from firestorm.formats import FileContext, names_in_record
+    from firestorm.ingest.formats import FileContext, names_in_record
 
     ctx = FileContext("data/x/某人/6000000001.csv", "weibo_crawler_posts", "weibo", "Asia/Shanghai", key)
     fields = {"正文": "说得对//@喵安柚8438:条款是这样写的，失望透顶", "@用户": "木乐云2259,喵安柚8438:条款是这样写的，失望透顶"}

@@ -66,6 +66,27 @@ def nickname_pseudonym(key: bytes, platform: str, nickname: str) -> str:
     return pseudonym(key, f"{platform}:nick", nickname)
 
 
+def author_pseudonym(key: bytes, platform: str, user_id=None, nickname=None) -> str | None:
+    """The one rule for authors: the pseudonym of the account id on its platform, else (crawlers that give only
+    a screen name) of the nickname; None when the record names nobody."""
+    if user_id not in (None, ""):
+        return pseudonym(key, platform, str(user_id).strip())
+    if nickname not in (None, ""):
+        return nickname_pseudonym(key, platform, str(nickname).strip())
+    return None
+
+
+# weiboSpider writes a repost as "reason\n原始用户: name\n转发内容: text": the name becomes a //@ mention.
+REPOST_ATTRIBUTION = re.compile(r"\s*原始用户[:：]\s*([^\n]+?)\s*\n\s*转发内容[:：]\s*", re.S)
+
+
+def scrub_people(text: str, key: bytes, platform: str) -> str:
+    """Text with every @mention and weiboSpider repost attribution pseudonymised."""
+    # Mentions first: the repost attribution then inserts an @pseudonym that must not be pseudonymised again.
+    text = pseudonymise_mentions(text, key, platform)
+    return REPOST_ATTRIBUTION.sub(lambda m: f"//@{nickname_pseudonym(key, platform, m[1].strip())}:", text)
+
+
 # Shorter names are ordinary words far more often than they are somebody's name.
 MIN_NAME_CHARACTERS = 2
 _ASCII_WORD = re.compile(r"[A-Za-z0-9_]")

@@ -28,8 +28,9 @@ import jieba
 import opencc
 import pandas as pd
 
+from firestorm.privacy import MENTION   # what a mention is: one pattern for privacy and segmentation
+
 URL = re.compile(r"https?://[^\s\u4e00-\u9fff，。！？]+")
-MENTION = re.compile(r"@[\w\u4e00-\u9fff\-]{1,30}")
 HASHTAG = re.compile(r"#([^#\[\]\n]{1,40}?)(?:\[话题\])?#")
 EMOTICON = re.compile(r"\[[^\[\]\s]{1,8}\]")
 MARKUP = re.compile("|".join(p.pattern for p in (URL, HASHTAG, MENTION, EMOTICON)))

@@ -24,13 +24,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from firestorm.config import Case, parse_time
-from firestorm.exports import SQLITE_SUFFIXES, ExportError, read_export, redact, sqlite_tables
-from firestorm.formats import (
-    EMBEDDED_RECORD, FILES_NAMED_AFTER_USER, FORMATS, MEDIACRAWLER_SQLITE_TABLES, NORMALISERS, PERSONAL_COLUMNS,
-    PLATFORM_OF_FORMAT, REALIGNERS, REQUIRED, SIGNATURES, FileContext, RowError, embedded_comment_columns,
-    has_columns, names_in_record, normalise_embedded_comment, unknown_columns,
+from firestorm.ingest.formats import (
+    EMBEDDED_RECORD, FORMATS, PERSONAL_COLUMNS, FileContext, RowError, embedded_comment_columns, has_columns,
+    mediacrawler_sqlite_tables, names_in_record, normalise_embedded_comment, unknown_columns,
 )
-from firestorm.privacy import MIN_NAME_CHARACTERS, NameScrubber, pseudonym
+from firestorm.ingest.readers import SQLITE_SUFFIXES, ExportError, read_export, redact, sqlite_tables
+from firestorm.privacy import MIN_NAME_CHARACTERS, NameScrubber, author_pseudonym
 from firestorm.schema import POSTS, REJECTS, TIME_PRECISIONS, conform, empty_frame
 
 CHUNK_ROWS = 50_000
@@ -44,9 +43,10 @@ class IngestError(RuntimeError):
 def detect_format(path: Path, header: list[str]) -> str:
     """The export format whose signature columns the header holds; where several fit, the one with the most
     signature columns (weibo-search's header also holds an id-less weiboSpider's); an error on a tie or none."""
-    matches = [name for name, signature in SIGNATURES.items() if not has_columns(header, signature)]
-    most = max((len(SIGNATURES[name]) for name in matches), default=0)
-    matches = [name for name in matches if len(SIGNATURES[name]) == most]
+    matches = [name for name, export in FORMATS.items() if export.signature
+               and not has_columns(header, export.signature)]
+    most = max((len(FORMATS[name].signature) for name in matches), default=0)
+    matches = [name for name in matches if len(FORMATS[name].signature) == most]
     if len(matches) == 1:
         return matches[0]
     if not matches:
@@ -59,9 +59,9 @@ def public_source_name(path: Path, fmt: str | None, key: bytes, table: str | Non
     """The file name written to results/ (``file.db::table`` for a database table). weibo-crawler and
     weiboSpider name files ``{screen_name}/{user_id}.csv``, so those parts become the pseudonyms the author and
     @mentions get."""
-    if fmt in FILES_NAMED_AFTER_USER:
-        folder = pseudonym(key, "weibo:nick", path.parent.name)
-        return str(path.parent.parent / folder / (pseudonym(key, "weibo", path.stem) + path.suffix))
+    if fmt is not None and FORMATS[fmt].files_named_after_user:
+        folder = author_pseudonym(key, "weibo", nickname=path.parent.name)
+        return str(path.parent.parent / folder / (author_pseudonym(key, "weibo", user_id=path.stem) + path.suffix))
     return f"{path}::{table}" if table else str(path)
 
 
@@ -87,15 +87,16 @@ def iter_file_chunks(path: str | Path, fmt: str | None, timezone: str, key: byte
     entry = entry or {}
     table = entry.get("table")
     try:
-        export = read_export(path, sheet=entry.get("sheet"), realign=REALIGNERS.get(fmt), table=table)
+        export = read_export(path, sheet=entry.get("sheet"), realign=FORMATS[fmt].realign if fmt else None,
+                             table=table)
         if not export.header:
             yield FileIngest(empty_frame(POSTS), empty_frame(REJECTS), 0, public_source_name(path, fmt, key, table),
                              fmt)
             return
         if fmt is None:
             fmt = detect_format(path, export.header)
-            if fmt in REALIGNERS:  # read again, now with the format's column realignment
-                export = read_export(path, sheet=entry.get("sheet"), realign=REALIGNERS[fmt], table=table)
+            if FORMATS[fmt].realign:  # read again, now with the format's column realignment
+                export = read_export(path, sheet=entry.get("sheet"), realign=FORMATS[fmt].realign, table=table)
     except ExportError as error:
         raise IngestError(str(error)) from None
     if fmt == "generic":
@@ -103,7 +104,7 @@ def iter_file_chunks(path: str | Path, fmt: str | None, timezone: str, key: byte
         if any(names[0] is None for names in needed):
             raise IngestError(f"{path}: format generic needs `columns:` mapping post_id, text and created_at")
     else:
-        needed = REQUIRED[fmt]
+        needed = FORMATS[fmt].required
     lacking = has_columns(export.header, needed)
     if lacking:
         raise IngestError(f"{path}: format {fmt} needs column(s) {lacking}; the file has {export.header[:15]}")
@@ -119,12 +120,12 @@ def iter_file_chunks(path: str | Path, fmt: str | None, timezone: str, key: byte
         absent = sorted(set(embedded.values()) - set(export.header))
         if absent:
             raise IngestError(f"{path}: `comments:` names column(s) {absent} that the file lacks; it has {extra}")
-    platform = entry.get("platform") or PLATFORM_OF_FORMAT.get(fmt)
+    platform = entry.get("platform") or FORMATS[fmt].platform
     ctx = FileContext(str(path), fmt, platform, entry.get("timezone", timezone), key, crawled_at,
                       columns=entry.get("columns", {}), kind=entry.get("kind", "post"))
     personal = PERSONAL_COLUMNS | ({entry["columns"]["author"]} if "author" in entry.get("columns", {}) else set())
     source = public_source_name(path, fmt, key, table)
-    normalise = NORMALISERS[fmt]
+    normalise = FORMATS[fmt].normalise
     personal |= set(carried)
     kept, rejects, names, rows_in, comments = [], [], set(), 0, 0
 
@@ -220,14 +221,15 @@ def _database_tables(case: Case, index: int, path: str, entry: dict) -> list[tup
         tables = sqlite_tables(path)
     except ExportError as error:
         raise IngestError(str(error)) from None
-    known = [table for table in tables if table in MEDIACRAWLER_SQLITE_TABLES]
+    store = mediacrawler_sqlite_tables()
+    known = [table for table in tables if table in store]
     if known:
-        return [(path, entry.get("format") or MEDIACRAWLER_SQLITE_TABLES[table], {**entry, "table": table})
+        return [(path, entry.get("format") or store[table], {**entry, "table": table})
                 for table in known]
     if len(tables) == 1:
         return [(path, entry.get("format"), {**entry, "table": tables[0]})]
     raise IngestError(f"{case.source_path}: key 'inputs.{index}': {path} is a SQLite database whose tables "
-                      f"{tables} are not MediaCrawler's ({sorted(MEDIACRAWLER_SQLITE_TABLES)}); declare "
+                      f"{tables} are not MediaCrawler's ({sorted(store)}); declare "
                       "`table:` (and `format:`, e.g. generic with `columns:`) for this input")
 
 
@@ -297,7 +299,8 @@ def ingest_case_to_files(case: Case, key: bytes, posts_path: str | Path, rejects
                 names |= chunk.names
                 if len(chunk.rejects):
                     reject_parts.append((Path(scratch) / f"rejects-{len(reject_parts):05d}.parquet",
-                                         entry.get("platform") or PLATFORM_OF_FORMAT.get(chunk.format, "unknown")))
+                                         entry.get("platform") or (FORMATS[chunk.format].platform if chunk.format else None)
+                                         or "unknown"))
                     chunk.rejects.to_parquet(reject_parts[-1][0], index=False)
                 if len(chunk.posts):
                     part = Path(scratch) / f"part-{len(parts):05d}.parquet"
@@ -383,14 +386,13 @@ def _part_keys(posts: pd.DataFrame, part: int, case: Case) -> pd.DataFrame:
 
 def official_authors(case: Case, key: bytes) -> set[str]:
     """Pseudonyms the case's official accounts get: by id and by nickname, as the exports pseudonymise
-    whichever of the two they carry (see ``formats._author``)."""
+    whichever of the two they carry."""
     found = set()
     for account in case.official_accounts:
-        platform = account["platform"]
         if account.get("user_id"):
-            found.add(pseudonym(key, platform, str(account["user_id"]).strip()))
+            found.add(author_pseudonym(key, account["platform"], user_id=account["user_id"]))
         if account.get("nickname"):
-            found.add(pseudonym(key, f"{platform}:nick", str(account["nickname"]).strip()))
+            found.add(author_pseudonym(key, account["platform"], nickname=account["nickname"]))
     return found
 
 
