@@ -1,5 +1,6 @@
 # The two commands researchers need:  `make run`  (whole default study)  and  `make test`  (test suite).
 # Both create the virtualenv .venv on first use (Python >= 3.11, packages from PyPI only).
+# Developers: `make test-fast` (unit tests, a few minutes) while working, `make lint` before committing.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -8,7 +9,7 @@ STAMP  := $(VENV)/.installed
 KEY    := .firestorm/pseudonym.key
 CORES  ?= all
 
-.PHONY: setup run report report-check test lint teacher bench slurm-check clean-results
+.PHONY: setup run report report-check test test-fast lint teacher bench slurm-check clean-results
 
 setup: $(STAMP)
 
@@ -38,11 +39,16 @@ report: $(STAMP)
 report-check: $(STAMP)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	test -f results/report.html || $(BIN)/snakemake --report results/report.html
-	$(BIN)/python -m firestorm.report results/report.html results/report_screenshot.png \
+	$(BIN)/python tools/render_report.py results/report.html results/report_screenshot.png \
 		Comparison Methods xhs_trik_ai miaoya_camera volume.png hawkes.png frames.png its.png methods.md summary.md
 
+# Every test, the end-to-end runs of the Snakefile included (what CI runs).
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Unit tests only: the tests marked `slow` (end-to-end, SLURM, fuzzing, whole studies) are left out.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
 
 # The whole study at 250k, 500k and 1M demo posts: time per stage, posts/s, peak RSS (results/bench/study_scale.json).
 bench: $(STAMP)
@@ -57,8 +63,11 @@ teacher: $(STAMP)
 	$(BIN)/python -m pip install --quiet --no-deps -r requirements-teacher.txt
 	$(BIN)/python -m firestorm.teacher --work-dir results/models/teacher_work --out data/sentiment/teacher_labels.parquet
 
+# The workflow linter, ruff (Python) and snakefmt (Snakefile and rule files); settings in pyproject.toml.
 lint: $(STAMP)
 	$(BIN)/snakemake --lint
+	$(BIN)/ruff check src tests bench workflow/scripts tools
+	$(BIN)/snakefmt --check Snakefile workflow/rules
 
 clean-results:
 	rm -rf results data/demo logs .snakemake

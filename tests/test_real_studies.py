@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from conftest import make_workdir, readable_text, snakemake
 from real_shaped import (NAMES, burst_times, spider_xhs_xlsx, weibo_crawler_2019_csv, weibo_search_csv,
                          weibo_search_with_comments_csv)
 
@@ -39,8 +40,6 @@ def case_document(name: str, inputs: list[dict], responded: bool = False) -> dic
 
 @pytest.fixture(scope="module")
 def real_study(repo, tmp_path_factory):
-    from test_workflow import make_workdir, snakemake
-
     cases = ["weibo_search_only", "spider_xhs_only", "day_precision", "sparse_response"]
 
     def only_real_cases(config):
@@ -131,8 +130,6 @@ def test_without_emoticons_the_base_model_scores_and_says_so(real_study):
 
 
 def test_no_nickname_reaches_any_result(real_study):
-    from test_workflow import readable_text
-
     leaks = []
     for path in (real_study / "results").rglob("*"):
         if path.is_file() and path.suffix in {".parquet", ".csv", ".json", ".md", ".svg", ".graphml"}:

@@ -8,14 +8,12 @@ once by the demo generator and then reshaped by this test — the pipeline sees 
 
 import json
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
+from conftest import make_workdir, snakemake
 from firestorm.config import load_case
 from firestorm.demo import generate_case
 
@@ -56,8 +54,6 @@ CASE = {
 
 @pytest.fixture(scope="module")
 def reused(repo, tmp_path_factory):
-    from test_workflow import make_workdir, snakemake
-
     workdir = tmp_path_factory.mktemp("reuse")
 
     def only_the_new_case(config):

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from test_workflow import make_workdir
+from conftest import make_workdir
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from test_workflow import make_workdir, snakemake
+from conftest import make_workdir, snakemake
 
 pytestmark = pytest.mark.slow
 

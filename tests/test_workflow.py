@@ -1,49 +1,22 @@
 """End to end: the real Snakefile on a tiny demo in a temporary directory."""
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import networkx
 import pandas as pd
 import pytest
 import yaml
+
+from conftest import load_tool, make_workdir, people_in_exports, readable_text, snakemake
 
 pytestmark = pytest.mark.slow
 
 STAGES = ["demo_exports", "ingest", "segment_shard", "merge_tokens", "train_sentiment_model",
           "adapt_sentiment_model", "score_sentiment_shard", "merge_sentiment", "spread", "discourse",
           "compare_words", "compare_response"]
-
-
-def make_workdir(repo: Path, target: Path, edit_config=None, tiny: bool = True) -> Path:
-    target.mkdir(parents=True, exist_ok=True)
-    shutil.copy(repo / "Snakefile", target)
-    shutil.copy(repo / "environment.yml", target)
-    shutil.copytree(repo / "workflow", target / "workflow")        # symlinked schemas are copied as files
-    shutil.copytree(repo / "config", target / "config")
-    shutil.copytree(repo / "data" / "lexicon", target / "data" / "lexicon")
-    shutil.copytree(repo / "data" / "sentiment", target / "data" / "sentiment")
-    config = yaml.safe_load((target / "config/config.yaml").read_text())
-    config["pseudonymisation"]["key_file"] = ".firestorm/test.key"
-    if tiny:
-        config["demo"]["scale"] = 0.05
-        # Tiny and fast, but on the split the committed teacher labels were made for (a different split is refused).
-        config["sentiment"]["train"].update(max_train_rows=400, epochs=1, hidden_size=32, layers=1, heads=2)
-        config["sentiment"]["adapt"].update(epochs=1)
-        config["spread"]["bootstrap_samples"] = 20
-    if edit_config:
-        edit_config(config)
-    (target / "config/config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))
-    (target / ".firestorm").mkdir()
-    (target / ".firestorm/test.key").write_text("e2e-test-key-0123456789abcdef\n")
-    return target
-
-
-def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", *args], cwd=workdir,
-                          capture_output=True, text=True, timeout=1200)
 
 
 @pytest.fixture(scope="module")
@@ -79,41 +52,25 @@ def test_every_output_is_written_and_reconciled(finished_run):
         assert "hawkes" in spread and 0 < spread["hawkes"]["estimates"]["branching_ratio"] < 1
         for figure in ("volume", "engagement", "hawkes", "sentiment", "frames", "distinctive_words", "network"):
             assert (results / "figures" / f"{figure}.png").stat().st_size > 10_000, figure
-            assert (results / "figures" / f"{figure}.svg").exists()
+            svg = (results / "figures" / f"{figure}.svg").read_text(encoding="utf-8")
+            assert "<svg" in svg and svg.count("<!-- ") > 3, figure      # texts (titles, labels) drawn
         frames = pd.read_csv(results / "discourse/frames_by_phase.csv")
         assert {"phase", "frame", "share", "share_low", "share_high"} <= set(frames.columns)
-        assert (results / "discourse/cooccurrence.graphml").exists()
+        graph = networkx.read_graphml(results / "discourse/cooccurrence.graphml")
+        assert graph.number_of_nodes() > 5 and graph.number_of_edges() > 0
     timing = pd.read_csv(workdir / "results/comparison/response_timing.csv")
     assert timing.set_index("case").loc["xhs_trik_ai", "responded"] == False  # noqa: E712
     effects = pd.read_csv(workdir / "results/comparison/response_effects.csv")
     assert set(effects["case"]) == {"xhs_trik_ai", "miaoya_camera"}
-    assert (workdir / "results/comparison/distinctive_words_cases.csv").exists()
+    words = pd.read_csv(workdir / "results/comparison/distinctive_words_cases.csv")
+    assert set(words["group"]) == {"xhs_trik_ai", "miaoya_camera"} and words["word"].notna().all()
     assert (workdir / "results/comparison/figures/its.png").stat().st_size > 10_000
-    assert (workdir / "results/models/sentiment/eval.json").exists()
+    evaluation = json.loads((workdir / "results/models/sentiment/eval.json").read_text())
+    assert evaluation["test"]["rows"] > 0 and 0 <= evaluation["test"]["accuracy"] <= 1
     adaptation = json.loads((workdir / "results/models/sentiment_adapted/adaptation.json").read_text())
     assert adaptation["held_out_rows"] > 0
     assert (pd.read_parquet(workdir / "results/xhs_trik_ai/sentiment.parquet")["model"]
             == "results/models/sentiment_adapted").all()
-
-
-def people_in_exports(workdir: Path) -> set[str]:
-    """Every raw user id, nickname, profile URL and avatar of the demo exports (at least 4 characters)."""
-    people = set()
-    for export in (workdir / "data/demo").rglob("*.csv"):
-        frame = pd.read_csv(export, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-        for column in ("user_id", "nickname", "profile_url", "avatar"):
-            if column in frame:
-                people |= set(frame[column])
-        if "正文" in frame:
-            people.add(export.stem)                    # weibo-crawler: {screen_name}/{user_id}.csv
-            people.add(export.parent.name)
-    # Company accounts named in the case YAMLs are institutions, not people, and their nickname is the brand
-    # every post talks about; their ids are still pseudonymised like everyone's.
-    companies = set()
-    for case_file in (workdir / "config/cases").glob("*.yaml"):
-        for account in yaml.safe_load(case_file.read_text(encoding="utf-8")).get("official_accounts", []):
-            companies.add(account.get("nickname", ""))
-    return {p for p in people - companies if len(p) >= 4}
 
 
 def test_no_raw_identity_anywhere_in_results(finished_run):
@@ -128,27 +85,6 @@ def test_no_raw_identity_anywhere_in_results(finished_run):
             scanned.add(path.suffix)
     assert not leaks[:10]
     assert {".parquet", ".csv", ".json", ".svg", ".graphml"} <= scanned   # the report: test below
-
-
-def readable_text(path: Path) -> str:
-    """A results file as text a leak would show in: parquet decoded (its pages are compressed), and the
-    report's embedded files (base64, some zlib-compressed) decoded and appended."""
-    import base64
-    import re
-    import zlib
-
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path).astype(str).to_csv()
-    content = path.read_bytes().decode("utf-8", errors="ignore")
-    if path.suffix == ".html":
-        for chunk in re.findall(r"base64,([A-Za-z0-9+/=]{16,})", content):
-            raw = base64.b64decode(chunk + "=" * (-len(chunk) % 4))
-            try:
-                raw = zlib.decompress(raw)
-            except zlib.error:
-                pass
-            content += raw.decode("utf-8", errors="ignore")
-    return content
 
 
 def test_report_is_generated(finished_run):
@@ -183,19 +119,18 @@ def test_bad_case_config_fails_before_any_job_naming_file_and_key(repo, tmp_path
 def test_report_renders_in_headless_chromium(finished_run, tmp_path):
     """A reader's browser shows every section and figure (skipped where Debian's chromium is not installed;
     `make report-check` installs it)."""
-    import shutil as which
+    import shutil
 
-    from firestorm.report import check_rendered_report, render_report
-
-    chromium = which.which("chromium")
+    tool = load_tool("render_report")
+    chromium = shutil.which("chromium")
     if chromium is None:
         pytest.skip("chromium not installed (make report-check installs it)")
     workdir, _ = finished_run
     report = workdir / "results/report.html"
     if not report.exists():
         assert snakemake(workdir, "--report", "results/report.html").returncode == 0
-    dom = render_report(report, tmp_path / "report.png", chromium)
-    assert not check_rendered_report(dom, ["Comparison", "Methods", "xhs_trik_ai", "miaoya_camera", "volume.png",
+    dom = tool.render_report(report, tmp_path / "report.png", chromium)
+    assert not tool.check_rendered_report(dom, ["Comparison", "Methods", "xhs_trik_ai", "miaoya_camera", "volume.png",
                                            "hawkes.png", "frames.png", "its.png", "methods.md", "summary.md"])
     assert (tmp_path / "report.png").stat().st_size > 20_000
 

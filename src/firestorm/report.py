@@ -6,8 +6,6 @@ that made the figures beside them.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from firestorm.config import Case
@@ -226,49 +224,3 @@ def summary_markdown(cases: list[Case], spreads: dict, timing: pd.DataFrame, eff
     if len(effects):
         lines += ["## What the response changed", ""] + effect_lines(effects)
     return "\n".join(lines) + "\n"
-
-
-# ------------------------------------------------------------------------------------ reading the report
-def render_report(html: str | Path, screenshot: str | Path, chromium: str = "chromium",
-                  wait_ms: int = 20_000) -> str:
-    """Open the Snakemake report in headless Chromium as a reader's browser would: save a screenshot and
-    return the DOM after its scripts ran (the report is a JavaScript app; the raw file holds no page)."""
-    import subprocess
-
-    html, screenshot = Path(html).resolve(), Path(screenshot).resolve()
-    common = [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-              f"--virtual-time-budget={wait_ms}", "--window-size=1400,1800"]
-    subprocess.run(common + [f"--screenshot={screenshot}", html.as_uri()], check=True, capture_output=True,
-                   timeout=180)
-    return subprocess.run(common + ["--dump-dom", html.as_uri()], check=True, capture_output=True, text=True,
-                          timeout=180).stdout
-
-
-def check_rendered_report(dom: str, expected: list[str]) -> list[str]:
-    """What a reader would miss on the report's first page: the expected texts not rendered."""
-    return [text for text in expected if text not in dom]
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m firestorm.report REPORT.html SCREENSHOT.png [expected text ...]``: render and check."""
-    import argparse
-    import shutil
-    import sys
-
-    parser = argparse.ArgumentParser(description="Render the Snakemake report in headless Chromium and check it.")
-    parser.add_argument("report")
-    parser.add_argument("screenshot")
-    parser.add_argument("expected", nargs="*", help="texts the rendered report must contain")
-    args = parser.parse_args(argv)
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        sys.exit("no chromium on PATH: install Debian's `chromium` (make report-check does it when run as root)")
-    dom = render_report(args.report, args.screenshot, chromium)
-    missing = check_rendered_report(dom, args.expected)
-    if missing:
-        sys.exit(f"{args.report}: rendered without {missing}")
-    print(f"{args.report}: rendered with {len(args.expected)} expected texts; screenshot {args.screenshot}")
-
-
-if __name__ == "__main__":
-    main()
