@@ -10,7 +10,9 @@ import pytest
 import yaml
 
 from firestorm.config import load_case
-from firestorm.demo import expected_intensity, generate_case, mid_to_bid, xhs_count
+from firestorm.demo import generate_case
+from firestorm.demo.simulate import expected_intensity
+from firestorm.demo.writers import mid_to_bid, xhs_count
 from firestorm.formats import FIELDS
 
 from conftest import scaled_case

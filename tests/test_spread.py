@@ -48,7 +48,7 @@ def test_hawkes_fit_recovers_the_planted_process(ingested, summaries, name):
 
 def test_hawkes_fit_on_a_pure_simulation_with_known_parameters():
     """The estimator alone, on a process simulated here: a misspecified fit would miss n = 0.6."""
-    from firestorm.demo import simulate_hawkes
+    from firestorm.demo.simulate import simulate_hawkes
     from firestorm.hawkes import fit_hawkes
 
     rng = np.random.default_rng(3)

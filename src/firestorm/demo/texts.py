@@ -1,0 +1,69 @@
+"""The demo's texts: phrase banks per frame and sentiment (``data/demo_phrases.yaml``), the frame mix of each
+phase, planted sentiment shares, and platform noise (emoticons, hashtags, @mentions, URLs)."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from firestorm.config import Case
+
+
+def load_phrases() -> dict:
+    text = resources.files("firestorm").joinpath("data/demo_phrases.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def phase_boundaries(case: Case) -> list[tuple[str, pd.Timestamp]]:
+    """(phase_start, time) for each frame-mix phase, in time order."""
+    boundaries = []
+    for phase in case.demo["frame_mix"]:
+        key = phase["phase_start"]
+        time = case.window_start if key == "window" else case.first_event_time(key)
+        if time is None:
+            raise ValueError(f"{case.source_path}: key 'demo.frame_mix': no timeline event of kind {key!r}")
+        boundaries.append((key, time))
+    return sorted(boundaries, key=lambda pair: pair[1])
+
+
+def sentiment_probabilities(case: Case, times: pd.Series, onset: pd.Timestamp) -> np.ndarray:
+    """Planted (negative, neutral, positive) probabilities for items at ``times``."""
+    demo = case.demo
+    neg = np.where(times < onset, demo["negative_share"]["before"], demo["negative_share"]["after"])
+    pos = np.where(times < onset, demo["positive_share"]["before"], demo["positive_share"]["after"])
+    if case.response_time is not None and "after_response" in demo["negative_share"]:
+        responded = times >= case.response_time
+        neg = np.where(responded, demo["negative_share"]["after_response"], neg)
+        pos = np.where(responded, demo["positive_share"]["after_response"], pos)
+    return np.column_stack([neg, 1 - neg - pos, pos])
+
+
+def compose_text(rng, phrases, platform, frame, sentiment, brand, product, hashtags, mention, is_comment,
+                 keywords=()):
+    """One post or comment: a frame sentence, a sentiment sentence and platform markup.
+
+    An on-topic post always matches the case's search: where its words hold none of ``keywords`` it gets a
+    case hashtag (a keyword search returns only matching posts; comments come with the post they answer).
+    """
+    pick = lambda options: options[int(rng.integers(len(options)))]  # noqa: E731
+    parts = []
+    if frame == "off_topic":
+        parts.append(pick(phrases["off_topic"]))
+    elif not (is_comment and frame == "none"):
+        parts.append(pick(phrases["frames"][frame]).format(brand=brand, product=product))
+    parts.append(pick(phrases["sentiments"][sentiment]))
+    text = "，".join(parts)
+    if rng.random() < 0.6:
+        text += pick(phrases["emoticons"][platform][sentiment])
+    unmatched = not any(keyword.lower() in text.lower() for keyword in keywords)
+    if not is_comment and frame != "off_topic" and hashtags and (rng.random() < 0.5 or unmatched):
+        tag = pick(hashtags)
+        text += f" #{tag}[话题]#" if platform == "xiaohongshu" else f" #{tag}#"
+    if mention is not None and rng.random() < 0.15:
+        text = f"@{mention} {text}"
+    if not is_comment and rng.random() < 0.05:
+        text += " http://t.cn/A6" + "".join(rng.choice(list("abcdefXYZ0123456789"), 6))
+    return text
