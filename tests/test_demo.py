@@ -13,7 +13,7 @@ from firestorm.config import load_case
 from firestorm.demo import generate_case
 from firestorm.demo.simulate import expected_intensity
 from firestorm.demo.writers import mid_to_bid, xhs_count
-from firestorm.formats import FIELDS
+from firestorm.ingest import FORMATS
 
 from conftest import scaled_case
 
@@ -52,10 +52,10 @@ def test_exports_use_the_crawlers_headers_encodings_and_id_forms(demo_corpus):
             assert b"\r\n" in raw
             with path.open(encoding="utf-8-sig", newline="") as handle:
                 header = next(csv.reader(handle))
-            assert header == FIELDS[export["format"]]
+            assert header == list(FORMATS[export["format"]].fields)
         else:
             rows = json.loads(path.read_text(encoding="utf-8"))
-            assert list(rows[0]) == FIELDS[export["format"]]
+            assert list(rows[0]) == list(FORMATS[export["format"]].fields)
             assert isinstance(rows[0]["time"], int) and isinstance(rows[0]["liked_count"], str)
     notes = pd.read_csv(folder / truth["exports"][0]["path"], dtype=str, keep_default_na=False)
     # XHS ids begin with their creation time in hex seconds; times are milliseconds.

@@ -1,18 +1,19 @@
 """The demo's export files, laid out as the crawlers write them: MediaCrawler (Xiaohongshu notes/comments as
 CSV and JSON, Weibo posts/comments as CSV) and dataabc/weibo-crawler (per-user CSV with Chinese headers);
-``firestorm.formats`` has the field lists."""
+each header is the format's record in :data:`firestorm.ingest.FORMATS`."""
 
 from __future__ import annotations
 
 import csv
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from firestorm.config import Case
-from firestorm.formats import FIELDS
+from firestorm.ingest import FORMATS
 
 WEIBO_TOOLS = ["iPhone客户端", "Android", "微博 weibo.com", "HUAWEI Mate 60", "小米手机"]
 BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -43,7 +44,7 @@ def xhs_count(value: int) -> str:
     return f"{value / 10_000:.1f}万"
 
 
-def write_csv(path: Path, header: list[str], rows: list[dict], *, append_rows: list[dict] = ()) -> None:
+def write_csv(path: Path, header: Sequence[str], rows: list[dict], *, append_rows: list[dict] = ()) -> None:
     """MediaCrawler and weibo-crawler both write utf-8-sig CSV with CRLF line ends and minimal quoting."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
@@ -119,7 +120,7 @@ def _write_xhs(case, items, users, out_dir, rng, crawl_day) -> list[dict]:
     csv_path = out_dir / "xhs" / "csv" / f"search_contents_{day}.csv"
     write_csv(
         csv_path,
-        FIELDS["mediacrawler_xhs_notes"],
+        FORMATS["mediacrawler_xhs_notes"].fields,
         _xhs_note_rows(notes[in_csv], users, items, first_crawl, 1.0, keyword),
         append_rows=_xhs_note_rows(notes[rerun], users, items, first_crawl + pd.Timedelta(hours=3), 1.05, keyword),
     )
@@ -152,7 +153,7 @@ def _write_xhs(case, items, users, out_dir, rng, crawl_day) -> list[dict]:
             }
         )
     comments_path = out_dir / "xhs" / "csv" / f"search_comments_{day}.csv"
-    write_csv(comments_path, FIELDS["mediacrawler_xhs_comments"], comment_rows)
+    write_csv(comments_path, FORMATS["mediacrawler_xhs_comments"].fields, comment_rows)
     return [
         {"path": csv_path, "format": "mediacrawler_xhs_notes", "rows": int(in_csv.sum() + rerun.sum())},
         {"path": json_path, "format": "mediacrawler_xhs_notes", "rows": int(in_json.sum())},
@@ -208,7 +209,7 @@ def _write_weibo(case, items, users, out_dir, rng, crawl_day) -> list[dict]:
             }
         )
     posts_path = out_dir / "weibo" / "csv" / f"search_contents_{day}.csv"
-    write_csv(posts_path, FIELDS["mediacrawler_weibo_posts"], post_rows)
+    write_csv(posts_path, FORMATS["mediacrawler_weibo_posts"].fields, post_rows)
 
     comment_rows = []
     kinds = items["kind"].to_numpy()
@@ -240,7 +241,7 @@ def _write_weibo(case, items, users, out_dir, rng, crawl_day) -> list[dict]:
             }
         )
     comments_path = out_dir / "weibo" / "csv" / f"search_comments_{day}.csv"
-    write_csv(comments_path, FIELDS["mediacrawler_weibo_comments"], comment_rows)
+    write_csv(comments_path, FORMATS["mediacrawler_weibo_comments"].fields, comment_rows)
     manifest = [
         {"path": posts_path, "format": "mediacrawler_weibo_posts", "rows": len(post_rows)},
         {"path": comments_path, "format": "mediacrawler_weibo_comments", "rows": len(comment_rows)},
@@ -275,7 +276,7 @@ def _write_weibo(case, items, users, out_dir, rng, crawl_day) -> list[dict]:
                 }
             )
         path = out_dir / "weibo_crawler" / user.nickname / f"{user.user_id}.csv"
-        write_csv(path, FIELDS["weibo_crawler_posts"], rows)
+        write_csv(path, FORMATS["weibo_crawler_posts"].fields, rows)
         manifest.append({"path": path, "format": "weibo_crawler_posts", "rows": len(rows)})
     return manifest
 
