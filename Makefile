@@ -61,7 +61,7 @@ slurm-check: $(STAMP)
 # Rebuild the committed teacher labels the default sentiment model is distilled from (~45 min on 2 cores).
 teacher: $(STAMP)
 	$(BIN)/python -m pip install --quiet --no-deps -r requirements-teacher.txt
-	$(BIN)/python -m firestorm.teacher --work-dir results/models/teacher_work --out data/sentiment/teacher_labels.parquet
+	$(BIN)/python -m firestorm.sentiment.teacher --work-dir results/models/teacher_work --out data/sentiment/teacher_labels.parquet
 
 # The workflow linter, ruff (Python) and snakefmt (Snakefile and rule files); settings in pyproject.toml.
 lint: $(STAMP)

@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+from firestorm.metrics import classification_metrics, split_by_hash
 from firestorm.sentiment import (
-    AdaptSettings, SentimentModel, TrainSettings, adapt_model, classification_metrics, emoticon_labels, fit_temperature,
-    label_from_probability, load_emoticon_lexicon, review_corpus, score_posts, split_by_hash, train_model,
+    HELD_OUT_POSTS, AdaptSettings, SentimentModel, TrainSettings, adapt_model, emoticon_labels, fit_temperature,
+    held_out_posts, label_from_probability, load_emoticon_lexicon, review_corpus, score_posts, train_model,
     unseen_emoticon_posts,
 )
 
@@ -126,6 +127,32 @@ def test_unseen_emoticon_posts_count_every_post_of_the_held_out_texts_only(repo)
     assert list(none.columns) == ["post_id", "true_label"] and none.empty
 
 
+def test_held_out_posts_table_is_the_unseen_posts_of_every_case_in_order(repo, tmp_path):
+    """The table the adaptation stage writes for the response stage: per case, exactly the posts
+    unseen_emoticon_posts gives (batches of the token file read in order), whatever the batch size."""
+    lexicon = load_emoticon_lexicon(repo / "data/lexicon/emoticons.yaml")
+    texts = [f"第{number}条" for number in range(120)]
+    files = {}
+    for case, offset in (("first", 0), ("second", 1)):
+        tokens = pd.DataFrame({"post_id": [f"{case}{n}" for n in range(120)], "own_text": texts,
+                               "emoticons": ([["[怒]"], ["[吃瓜]"], ["[赞]"], []] * 31)[offset:offset + 120]})
+        files[case] = tmp_path / f"{case}.parquet"
+        tokens.to_parquet(files[case])
+    applied = {"applied": True, "settings": {"held_out_fraction": 0.2, "seed": 29}}
+    for adaptation in (applied, {**applied, "applied": False}, None):
+        table = held_out_posts(files, lexicon, adaptation, rows=7)
+        assert list(table.columns) == list(HELD_OUT_POSTS) and table.dtypes.astype(str).to_dict() == HELD_OUT_POSTS
+        for case, path in files.items():
+            expected = unseen_emoticon_posts(pd.read_parquet(path), lexicon, adaptation)
+            rows = table[table["case"] == case]
+            assert rows["post_id"].tolist() == expected["post_id"].tolist()
+            assert rows["true_label"].tolist() == expected["true_label"].tolist()
+    assert len(held_out_posts(files, lexicon, None)) == 180           # not applied or not run: every labelled post
+    assert 20 < len(held_out_posts(files, lexicon, applied)) < 60     # adapted: about a fifth of them
+    empty = held_out_posts({}, lexicon, applied)
+    assert empty.empty and list(empty.columns) == list(HELD_OUT_POSTS)
+
+
 def test_neutral_emoticons_teach_a_half_probability_and_clash_across_lists_is_an_error(repo, tmp_path):
     lexicon = load_emoticon_lexicon(repo / "data/lexicon/emoticons.yaml")
     assert lexicon["[吃瓜]"] == 0.5 and lexicon["[黑薯问号R]"] == 0.5
@@ -224,7 +251,7 @@ def test_committed_teacher_labels_hold_no_held_out_review_and_agree_with_the_lab
 
 
 def test_q4_blocks_dequantise_as_ggml_defines_them():
-    from firestorm.teacher import _dequantise_q4_0
+    from firestorm.sentiment.teacher import _dequantise_q4_0
 
     scale = np.array([0.5], dtype="<f2").tobytes()
     nibbles = bytes((j % 16) | (((15 - j) % 16) << 4) for j in range(16))   # low nibble j, high nibble 15-j
@@ -234,7 +261,7 @@ def test_q4_blocks_dequantise_as_ggml_defines_them():
 
 
 def test_review_clauses_are_short_pieces_of_multi_clause_reviews():
-    from firestorm.teacher import review_clauses
+    from firestorm.sentiment.teacher import review_clauses
 
     clauses = review_clauses(["房间很干净，服务也热情，下次还来！", "一句话评论"])
     assert "房间很干净，" in clauses and "服务也热情，下次还来！" in clauses

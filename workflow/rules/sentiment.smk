@@ -1,7 +1,8 @@
 """Sentiment (transformers), sharded like segmentation.
 INPUT: tokens; the model (trained here by default: results/models/sentiment/), adapted to the study's posts
        by emoticon distant supervision (results/models/sentiment_adapted/) when sentiment.adapt.enabled.
-OUTPUT: results/<case>/sentiment.parquet, results/models/sentiment/eval.json, .../sentiment_adapted/adaptation.json.
+OUTPUT: results/<case>/sentiment.parquet, results/models/sentiment/eval.json, .../sentiment_adapted/adaptation.json
+        and .../sentiment_adapted/held_out_posts.parquet (the emoticon-labelled posts the model never learnt from).
 """
 
 
@@ -50,8 +51,11 @@ rule adapt_sentiment_model:
             category="Methods",
             labels={"table": "sentiment domain adaptation"},
         ),
+        # case, post_id, true_label: what the response stage measures the classifier's errors on.
+        held_out=f"{ADAPTED_MODEL_DIR}/held_out_posts.parquet",
     params:
         base=lambda wildcards, input: model_location(input.base),
+        cases=list(CASES),
         settings={
             **{
                 key: value

