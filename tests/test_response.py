@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from firestorm.config import load_case
-from firestorm.response import summary_lines, timing_table, unanswered_curve
+from firestorm.response import (CORRECTED_SHARE_CHANGE, is_counterfactual, summary_lines, timing_table,
+                                unanswered_curve)
 
 
 def spread_stub(onset, peak):
@@ -107,10 +108,43 @@ def test_interrupted_time_series_recovers_the_planted_response_effect(demo_study
     assert placebo["ci95_low"] <= 0 <= placebo["ci95_high"]
 
 
+def test_compare_responses_runs_the_stage_on_the_upstream_files(demo_study, demo_corpus, repo, tmp_path):
+    """The stage function reads the files the upstream stages wrote and gives what the parts give, with the
+    held-out table split per case into the posts that measure the classifier's errors."""
+    from firestorm.response import compare_responses, response_effects
+    from firestorm.spread import timed_items
+
+    timing, posts, sentiment, _ = demo_study
+    cases = [demo_corpus[name][0] for name in timing["case"]]
+    stamp = lambda value: None if pd.isna(value) else pd.Timestamp(value).isoformat()  # noqa: E731
+    spreads = [spread_stub(stamp(row.onset), stamp(row.peak)) for row in timing.itertuples()]
+    files = {}
+    for name in timing["case"]:
+        files[name] = (tmp_path / f"{name}_posts.parquet", tmp_path / f"{name}_sentiment.parquet")
+        posts[name].to_parquet(files[name][0])
+        sentiment[name].to_parquet(files[name][1])
+    held_out = pd.concat([sentiment[name].head(500).rename(columns={"label": "true_label"}).assign(case=name)
+                          for name in timing["case"]], ignore_index=True)[["case", "post_id", "true_label"]]
+    result = compare_responses(cases, spreads, [files[c.name][0] for c in cases], [files[c.name][1] for c in cases],
+                               repo / "data/lexicon/frames.yaml", held_out, pre_hours=24, post_hours=48)
+    pd.testing.assert_frame_equal(result.timing, timing)
+    validation = {name: rows[["post_id", "true_label"]].reset_index(drop=True)
+                  for name, rows in held_out.groupby("case", sort=False)}
+    expected, fits = response_effects(timing, {name: timed_items(frame) for name, frame in posts.items()}, sentiment,
+                                      validation=validation)
+    pd.testing.assert_frame_equal(result.effects, expected)
+    assert (result.effects["measure"] == CORRECTED_SHARE_CHANGE).sum() == len(cases)
+    assert set(result.fits) == set(fits) and set(result.aligned["case"]) <= set(timing["case"])
+    summary = result.summary_markdown()
+    assert summary.startswith("# Response timing: findings") and "interrupted time series" in summary
+    kinds = dict(zip(result.effects["case"], result.effects["interruption_kind"]))
+    assert not is_counterfactual(kinds["miaoya_camera"]) and is_counterfactual(kinds["xhs_trik_ai"])
+
+
 def test_glm_recovers_known_coefficients():
     import numpy as np
 
-    from firestorm.response import fit_glm, its_design
+    from firestorm.its import fit_glm, its_design
 
     rng = np.random.default_rng(1)
     hours = np.arange(-48, 48) + 0.5
@@ -118,11 +152,58 @@ def test_glm_recovers_known_coefficients():
     truth = np.array([3.0, -0.02, -0.7, 0.01])
     y = rng.poisson(np.exp(X @ truth))
     fit = fit_glm(X, y, "poisson")
-    assert np.all(np.abs(fit["coefficients"] - truth) < 3 * fit["standard_errors"])
+    assert np.all(np.abs(fit.coefficients - truth) < 3 * fit.standard_errors)
     trials = np.full(len(hours), 200)
     p = 1 / (1 + np.exp(-(X @ np.array([0.5, 0.0, -1.0, 0.0]))))
     fit = fit_glm(X, rng.binomial(trials, p), "binomial", trials)
-    assert fit["coefficients"][2] == pytest.approx(-1.0, abs=0.25)
+    assert fit.coefficients[2] == pytest.approx(-1.0, abs=0.25)
+
+
+def test_fit_glm_matches_statsmodels_quasi_poisson_and_quasi_binomial():
+    """fit_glm is statsmodels' GLM with the Pearson scale (scale="X2"), floored at 1 (no underdispersion)."""
+    import numpy as np
+    import statsmodels.api as sm
+
+    from firestorm.its import fit_glm, its_design
+
+    rng = np.random.default_rng(7)
+    hours = np.arange(-30, 30) + 0.5
+    X = its_design(hours, 0.0)
+    mean = np.exp(X @ np.array([2.5, -0.03, 0.6, 0.02]))
+    overdispersed = rng.negative_binomial(3, 3 / (3 + mean))          # variance well above the mean
+    trials = rng.integers(20, 120, len(hours))
+    p = 1 / (1 + np.exp(-(X @ np.array([-0.4, 0.01, 0.5, -0.02]))))
+    shares = rng.binomial(trials, rng.beta(8 * p, 8 * (1 - p)))         # extra-binomial variation
+    cases = [(overdispersed, "poisson", None, sm.families.Poisson()),
+             (shares, "binomial", trials, sm.families.Binomial())]
+    for y, family, n, sm_family in cases:
+        ours = fit_glm(X, y, family, n)
+        # Binomial: shares with the trials as variance weights (statsmodels' two-column form leaves the
+        # trials out of its Pearson scale).
+        theirs = (sm.GLM(y, X, family=sm_family) if n is None
+                  else sm.GLM(y / n, X, family=sm_family, var_weights=n)).fit(scale="X2", tol=1e-12)
+        assert theirs.scale > 1 and ours.dispersion == pytest.approx(theirs.scale, rel=1e-6)
+        assert ours.coefficients == pytest.approx(theirs.params, rel=1e-6, abs=1e-10)
+        assert ours.standard_errors == pytest.approx(theirs.bse, rel=1e-6)
+        assert ours.covariance == pytest.approx(theirs.cov_params(), rel=1e-6, abs=1e-14)
+        assert ours.fitted == pytest.approx(theirs.fittedvalues * (1 if n is None else n), rel=1e-6)
+    # Underdispersed counts: the Pearson scale is below 1 and fit_glm keeps the model (Poisson) variance.
+    steady = rng.binomial(2 * np.round(np.exp(X @ np.array([3.0, 0.0, 0.2, 0.0]))).astype(int), 0.5)   # var = mean / 2
+    ours = fit_glm(X, steady, "poisson")
+    theirs = sm.GLM(steady, X, family=sm.families.Poisson()).fit(scale=1.0, tol=1e-12)
+    assert ours.dispersion == 1.0
+    assert ours.standard_errors == pytest.approx(theirs.bse, rel=1e-6)
+
+
+def certain_fit(coefficients):
+    """A share fit with these coefficients and tiny uncertainty (what corrected_share_change reads)."""
+    import numpy as np
+
+    from firestorm.its import GLMFit
+
+    covariance = np.eye(4) * 1e-8
+    return GLMFit(coefficients=np.array(coefficients, dtype=float), standard_errors=np.sqrt(np.diag(covariance)),
+                  covariance=covariance, dispersion=1.0, fitted=np.empty(0))
 
 
 def test_confusion_correction_recovers_true_shares_from_misread_labels():
@@ -130,7 +211,7 @@ def test_confusion_correction_recovers_true_shares_from_misread_labels():
     attenuated, the corrected one is the true one (M known exactly here: huge confusion counts)."""
     import numpy as np
 
-    from firestorm.response import corrected_share_change
+    from firestorm.its import corrected_share_change
 
     matrix = np.array([[0.9, 0.07, 0.03], [0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
     true_before, true_after = np.array([0.65, 0.25, 0.10]), np.array([0.35, 0.40, 0.25])
@@ -138,8 +219,7 @@ def test_confusion_correction_recovers_true_shares_from_misread_labels():
 
     def fit_at(before, after):   # a segmented fit whose level is exactly these shares, with tiny uncertainty
         logit = lambda p: np.log(p / (1 - p))  # noqa: E731
-        return {"coefficients": np.array([logit(before), 0.0, logit(after) - logit(before), 0.0]),
-                "covariance": np.eye(4) * 1e-8}
+        return certain_fit([logit(before), 0.0, logit(after) - logit(before), 0.0])
 
     fits = {"negative": fit_at(observed_before[0], observed_after[0]),
             "positive": fit_at(observed_before[2], observed_after[2])}
@@ -154,17 +234,16 @@ def test_confusion_measured_per_segment_when_the_classifier_misreads_more_after_
     One matrix for the whole window misses the drop; the matrices measured before and after recover it."""
     import numpy as np
 
+    from firestorm.its import corrected_share_change
     from firestorm.metrics import confusion_counts
-    from firestorm.response import corrected_share_change
 
     before = np.array([[0.9, 0.07, 0.03], [0.5, 0.3, 0.2], [0.05, 0.05, 0.9]])
     after = np.array([[0.9, 0.07, 0.03], [0.7, 0.2, 0.1], [0.05, 0.05, 0.9]])
     true_before, true_after = np.array([0.65, 0.25, 0.10]), np.array([0.35, 0.40, 0.25])
     observed_before, observed_after = before.T @ true_before, after.T @ true_after
     logit = lambda p: np.log(p / (1 - p))  # noqa: E731
-    fits = {label: {"coefficients": np.array([logit(observed_before[i]), 0.0,
-                                              logit(observed_after[i]) - logit(observed_before[i]), 0.0]),
-                    "covariance": np.eye(4) * 1e-8} for label, i in (("negative", 0), ("positive", 2))}
+    fits = {label: certain_fit([logit(observed_before[i]), 0.0, logit(observed_after[i]) - logit(observed_before[i]), 0.0])
+            for label, i in (("negative", 0), ("positive", 2))}
     per_segment = corrected_share_change(fits, before * 1e6, after * 1e6, draws=200)
     pooled = corrected_share_change(fits, (before + after) * 1e6, draws=200)
     assert per_segment["estimate"] == pytest.approx(-0.30, abs=0.005)
@@ -211,7 +290,7 @@ def test_a_singular_fit_is_not_estimable(repo):
     """Enough items, but every one in the same two hours on each side: the slope cannot be estimated."""
     import numpy as np
 
-    from firestorm.response import estimable_glm, its_design
+    from firestorm.its import estimable_glm, its_design
 
     hours = np.arange(-24, 48) + 0.5
     X = its_design(hours, 0.0)

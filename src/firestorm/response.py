@@ -1,19 +1,36 @@
-"""Response timing across cases: how fast each company answered, with silence right-censored.
+"""Response timing across cases: how fast each company answered, with silence right-censored, and what the
+response changed.
 
 A case whose company never responded gets no latency: its onset-to-response time is right-censored at the
 end of its data window ("no response within N hours"), and it counts as still unanswered in the
 Kaplan–Meier-style curve of the share of cases without a response against hours since onset.
+
+The effects are interrupted time series (:mod:`firestorm.its`) around each case's response, or around the
+matched time for a silent case; :func:`compare_responses` runs the whole stage on the upstream stages' files.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from firestorm.config import Case
-from firestorm.metrics import confusion_counts
+from firestorm.discourse import load_frames
+# The ITS thresholds are read from here by the report's methods text.
+from firestorm.its import (ITS_MIN_HOURS_EACH_SIDE, ITS_MIN_ITEMS, MIN_VALIDATION_POSTS_EACH_SIDE, OK,
+                           corrected_share_change, correction_check, interrupted_time_series, segment_confusion)
+from firestorm.spread import read_posts, timed_items
+
+__all__ = [
+    "TIMING_COLUMNS", "EFFECT_COLUMNS", "EFFECT_MEASURES", "CORRECTED_SHARE_CHANGE", "COMPANY_RESPONSE",
+    "ITS_MIN_ITEMS", "ITS_MIN_HOURS_EACH_SIDE", "MIN_VALIDATION_POSTS_EACH_SIDE", "OK",
+    "format_time", "format_hours", "detect_response", "response_check", "timing_row", "timing_table",
+    "unanswered_curve", "summary_lines", "aligned_series", "matched_latency", "Interruption", "interruption_of",
+    "is_counterfactual", "response_effects", "effect_lines", "ResponseComparison", "compare_responses",
+]
 
 TIMING_COLUMNS = [
     "case", "title", "company", "trigger", "onset", "peak", "response", "responded", "censored_at",
@@ -170,271 +187,7 @@ def aligned_series(posts: pd.DataFrame, sentiment: pd.DataFrame, case_name: str,
     return grouped
 
 
-# ------------------------------------------------------------------------------- interrupted time series
-def fit_glm(X: np.ndarray, y: np.ndarray, family: str, trials: np.ndarray | None = None,
-            max_iterations: int = 100) -> dict:
-    """Poisson (log link) or binomial (logit link) GLM by iteratively reweighted least squares.
-
-    Standard errors are quasi-likelihood: the model covariance scaled by the Pearson dispersion when it
-    exceeds 1 (hourly social-media counts are overdispersed). Returns coefficients, standard errors,
-    the dispersion and the fitted means.
-    """
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    trials = np.ones_like(y) if trials is None else np.asarray(trials, dtype=float)
-    if family == "poisson":
-        beta = np.zeros(X.shape[1])
-        beta[0] = np.log(max(y.mean(), 1e-3))
-    elif family == "binomial":
-        beta = np.zeros(X.shape[1])
-        share = np.clip(y.sum() / trials.sum(), 1e-3, 1 - 1e-3)
-        beta[0] = np.log(share / (1 - share))
-    else:
-        raise ValueError(f"unknown family {family!r}")
-    for _ in range(max_iterations):
-        eta = X @ beta
-        if family == "poisson":
-            mean = np.exp(np.clip(eta, -30, 30))
-            weight = mean
-            working = eta + (y - mean) / mean
-        else:
-            p = 1 / (1 + np.exp(-np.clip(eta, -30, 30)))
-            mean = trials * p
-            weight = np.maximum(trials * p * (1 - p), 1e-12)
-            working = eta + (y - mean) / weight
-        XtW = X.T * weight
-        updated = np.linalg.solve(XtW @ X, XtW @ working)
-        converged = np.max(np.abs(updated - beta)) < 1e-9
-        beta = updated
-        if converged:
-            break
-    eta = X @ beta
-    if family == "poisson":
-        mean = np.exp(eta)
-        variance = mean
-        weight = mean
-    else:
-        p = 1 / (1 + np.exp(-eta))
-        mean = trials * p
-        variance = np.maximum(trials * p * (1 - p), 1e-12)
-        weight = variance
-    dof = max(len(y) - X.shape[1], 1)
-    dispersion = max(float(np.sum((y - mean) ** 2 / np.maximum(variance, 1e-12)) / dof), 1.0)
-    covariance = np.linalg.inv((X.T * weight) @ X) * dispersion
-    if not (np.all(np.isfinite(beta)) and np.all(np.isfinite(covariance))
-            and np.all(np.diag(covariance) >= 0)):
-        raise np.linalg.LinAlgError("the fit gives non-finite estimates or variances")
-    return {"coefficients": beta, "standard_errors": np.sqrt(np.diag(covariance)), "covariance": covariance,
-            "dispersion": dispersion, "fitted": mean}
-
-
-def its_design(hours: np.ndarray, interruption: float) -> np.ndarray:
-    """Segmented-regression design: intercept, time, step at the interruption, time since it (0 before)."""
-    after = (hours >= interruption).astype(float)
-    return np.column_stack([np.ones_like(hours), hours - interruption, after, (hours - interruption) * after])
-
-
-# The least data a segmented regression is estimated from; below it the effect is "not estimable", a result.
-ITS_MIN_ITEMS = 30              # items (volume model) or scored items (share models) in the window
-ITS_MIN_HOURS_EACH_SIDE = 6     # hours with items on each side of the interruption: a level and a slope each
-MIN_VALIDATION_POSTS_EACH_SIDE = 20   # emoticon-labelled posts per segment to measure a confusion matrix
-OK = "ok"
-
-
-def its_data_check(per_hour: np.ndarray, hours: np.ndarray, what: str) -> str:
-    """"ok", or why a segmented regression of ``per_hour`` (counts on the hour grid ``hours``, hours from the
-    interruption) cannot be estimated: too few ``what`` in the window or too few hours with any on a side."""
-    per_hour = np.asarray(per_hour, dtype=float)
-    total = int(per_hour.sum())
-    if total < ITS_MIN_ITEMS:
-        return f"not estimable: {total} {what} in the window, {ITS_MIN_ITEMS} needed"
-    before = int(((hours < 0) & (per_hour > 0)).sum())
-    after = int(((hours >= 0) & (per_hour > 0)).sum())
-    if min(before, after) < ITS_MIN_HOURS_EACH_SIDE:
-        return (f"not estimable: {before} hours with {what} before the interruption and {after} after, "
-                f"{ITS_MIN_HOURS_EACH_SIDE} needed on each side")
-    return OK
-
-
-def share_data_check(labelled: np.ndarray, scored: np.ndarray, label: str) -> str:
-    """"ok", or why a share of ``label`` items cannot be modelled: none or all of the scored items carry it
-    (the logit runs off to infinity; the fit would report a change of exactly 0 with a zero-width interval)."""
-    count, total = int(np.sum(labelled)), int(np.sum(scored))
-    if count == 0 or count == total:
-        return f"not estimable: {count} of {total} scored items in the window are labelled {label}"
-    return OK
-
-
-def estimable_glm(X: np.ndarray, y: np.ndarray, family: str, trials: np.ndarray | None = None) -> tuple[dict | None, str]:
-    """:func:`fit_glm`, or None and the reason when the design is singular or the fit not finite."""
-    try:
-        return fit_glm(X, y, family, trials), OK
-    except np.linalg.LinAlgError as error:
-        return None, f"not estimable: singular or non-finite fit ({error})"
-
-
-def interrupted_time_series(posts: pd.DataFrame, sentiment: pd.DataFrame, interruption: pd.Timestamp,
-                            start: pd.Timestamp, end: pd.Timestamp, z: float = 1.96) -> dict:
-    """Level and slope change of hourly volume and of the negative share at ``interruption``.
-
-    Volume: quasi-Poisson GLM of items per hour, ``log mu = b0 + b1 t + b2 after + b3 t_after`` (t in hours
-    from the interruption); ``exp(b2)`` is the immediate rate ratio, ``exp(b3)`` the change in the hourly
-    growth factor. Negative share: quasi-binomial GLM of negative items among scored items per hour, same
-    terms on the logit scale; the level change is also given as a share difference at the interruption
-    (fitted just after minus the pre-trend extrapolated). Intervals: Wald, 95 %; the share difference by
-    the delta method. ``start``/``end`` bound the hours used (choose them after the peak, where the
-    pre-period is a decay, not the rise).
-
-    Each model has a ``status``: "ok", or "not estimable: …" (fewer than :data:`ITS_MIN_ITEMS` items, fewer
-    than :data:`ITS_MIN_HOURS_EACH_SIDE` hours with items on a side, no or only items of the label for a
-    share, a singular or non-finite fit); then it has no estimates, its fitted series is NaN and its entry of
-    ``label_fits`` is None (``label_fit_status`` says why).
-    """
-    merged = posts[["post_id", "created_at"]].merge(sentiment[["post_id", "label"]], on="post_id", how="left")
-    merged = merged[(merged["created_at"] >= start) & (merged["created_at"] < end)]
-    grid = pd.date_range(start.floor("h"), end.ceil("h"), freq="h", inclusive="left")
-    hour = merged["created_at"].dt.floor("h")
-    items = merged.groupby(hour).size().reindex(grid, fill_value=0)
-    scored = merged[merged["label"].notna()]
-    scored_hour = scored["created_at"].dt.floor("h")
-    negative = scored["label"].eq("negative").groupby(scored_hour).sum().reindex(grid, fill_value=0)
-    positive = scored["label"].eq("positive").groupby(scored_hour).sum().reindex(grid, fill_value=0)
-    scored_items = scored.groupby(scored_hour).size().reindex(grid, fill_value=0)
-    hours = ((grid - interruption) / pd.Timedelta(hours=1)).to_numpy(dtype=float) + 0.5
-    X = its_design(hours, 0.0)
-
-    volume, volume_status = None, its_data_check(items.to_numpy(), hours, "items")
-    if volume_status == OK:
-        volume, volume_status = estimable_glm(X, items.to_numpy(), "poisson")
-    has_items = scored_items.to_numpy() > 0
-    enough_scored = its_data_check(scored_items.to_numpy(), hours, "scored items")
-
-    def share_fit(labelled, label):
-        status = enough_scored if enough_scored != OK else share_data_check(labelled, scored_items, label)
-        if status != OK:
-            return None, status
-        return estimable_glm(X[has_items], labelled.to_numpy()[has_items], "binomial",
-                             scored_items.to_numpy()[has_items])
-
-    share, share_status = share_fit(negative, "negative")
-    # The positive share only serves the misclassification correction, which needs both label shares.
-    positive_share, positive_status = share_fit(positive, "positive")
-
-    def interval(fit, index, transform=lambda v: v):
-        value, error = fit["coefficients"][index], fit["standard_errors"][index]
-        return {"estimate": float(transform(value)),
-                "ci95": [float(transform(value - z * error)), float(transform(value + z * error))]}
-
-    fitted_share = np.full(len(grid), np.nan)
-    volume_document = {"model": "quasi-Poisson GLM on items per hour: log mu = b0 + b1 t + b2 after + b3 t_after",
-                       "status": volume_status}
-    if volume is not None:
-        volume_document.update({
-            "level_change_rate_ratio": interval(volume, 2, np.exp),
-            "slope_change_hourly_factor": interval(volume, 3, np.exp),
-            "pre_trend_hourly_factor": interval(volume, 1, np.exp),
-            "dispersion": volume["dispersion"],
-        })
-    share_document = {"model": "quasi-binomial GLM on negative items per hour: logit p = b0 + b1 t + b2 after "
-                               "+ b3 t_after", "status": share_status}
-    if share_status == OK:
-        # Share difference at the interruption: logistic(b0 + b2) - logistic(b0), delta-method interval.
-        b = share["coefficients"]
-        before, after = 1 / (1 + np.exp(-b[0])), 1 / (1 + np.exp(-(b[0] + b[2])))
-        gradient = np.array([after * (1 - after) - before * (1 - before), 0.0, after * (1 - after), 0.0])
-        difference_error = float(np.sqrt(gradient @ share["covariance"] @ gradient))
-        fitted_share[has_items] = share["fitted"] / scored_items.to_numpy()[has_items]
-        share_document.update({
-            "share_before": float(before),
-            "share_after": float(after),
-            "level_change_share_points": {"estimate": float(after - before),
-                                          "ci95": [float(after - before - z * difference_error),
-                                                   float(after - before + z * difference_error)]},
-            "level_change_odds_ratio": interval(share, 2, np.exp),
-            "slope_change_odds_ratio_per_hour": interval(share, 3, np.exp),
-            "dispersion": share["dispersion"],
-        })
-    series = pd.DataFrame({"hour": grid, "hours_from_interruption": hours, "items": items.to_numpy(),
-                           "fitted_items": volume["fitted"] if volume is not None else np.nan,
-                           "scored": scored_items.to_numpy(), "negative": negative.to_numpy(),
-                           "fitted_negative_share": fitted_share})
-    return {
-        "series": series,
-        "label_fits": {"negative": share, "positive": positive_share},
-        "label_fit_status": {"negative": share_status, "positive": positive_status},
-        "interruption": interruption.isoformat(),
-        "hours_used": [float(hours.min() - 0.5), float(hours.max() + 0.5)],
-        "items": int(items.sum()),
-        "volume": volume_document,
-        "negative_share": share_document,
-    }
-
-
 CORRECTED_SHARE_CHANGE = "level change, share points, corrected for misclassification"
-
-
-def segment_confusion(validation: pd.DataFrame, posts: pd.DataFrame, sentiment: pd.DataFrame,
-                      start: pd.Timestamp, interruption: pd.Timestamp, end: pd.Timestamp) -> dict:
-    """Confusion counts of the classifier before and after the interruption, from validation posts
-    (post_id, true_label) inside the ITS window: what people talk about changes at a response, and with it
-    which posts the classifier misreads, so one matrix for the whole window would bias the change."""
-    rows = (validation.merge(posts[["post_id", "created_at"]], on="post_id")
-            .merge(sentiment[["post_id", "label"]], on="post_id"))
-    rows = rows[(rows["created_at"] >= start) & (rows["created_at"] < end)]
-    after = rows["created_at"] >= interruption
-    return {"before": confusion_counts(rows.loc[~after, "true_label"], rows.loc[~after, "label"]),
-            "after": confusion_counts(rows.loc[after, "true_label"], rows.loc[after, "label"])}
-
-
-def corrected_share_change(label_fits: dict, confusion_before, confusion_after=None, draws: int = 2000,
-                           seed: int = 0) -> dict:
-    """Level change of the *true* negative share at the interruption, corrected for the classifier's errors.
-
-    The observed label shares q relate to the true class shares pi by q = M^T pi, with M[i, j] =
-    P(label j | true class i) (the confusion matrix; rows negative, neutral, positive). Just before and just
-    after the interruption q comes from the segmented fits of the negative and positive shares; pi = solve(M^T,
-    q), projected onto the simplex, with the matrix measured before the interruption for the level before and
-    the one measured after for the level after (one matrix for both when ``confusion_after`` is None).
-    Uncertainty by simulation: the fits' coefficients from their normal approximation, each row of each M from
-    its Dirichlet posterior (counts + 1/2), percentile 95 % interval.
-    """
-    counts_before = np.asarray(confusion_before, dtype=float)
-    counts_after = counts_before if confusion_after is None else np.asarray(confusion_after, dtype=float)
-    rng = np.random.default_rng(seed)
-
-    def level_shares(coefficients):
-        b0, b2 = coefficients[0], coefficients[2]
-        return 1 / (1 + np.exp(-b0)), 1 / (1 + np.exp(-(b0 + b2)))
-
-    def true_negative(q_negative, q_positive, matrix):
-        q = np.array([q_negative, max(1 - q_negative - q_positive, 0.0), q_positive])
-        pi = np.linalg.lstsq(matrix.T, q, rcond=None)[0]
-        pi = np.clip(pi, 0, None)
-        return pi[0] / pi.sum() if pi.sum() > 0 else np.nan
-
-    def point(counts):
-        return (counts + 0.5) / (counts + 0.5).sum(axis=1, keepdims=True)
-
-    def draw(counts):
-        return np.vstack([rng.dirichlet(row + 0.5) for row in counts])
-
-    negative, positive = label_fits["negative"], label_fits["positive"]
-    (neg_before, neg_after), (pos_before, pos_after) = (level_shares(negative["coefficients"]),
-                                                        level_shares(positive["coefficients"]))
-    estimate = (true_negative(neg_after, pos_after, point(counts_after))
-                - true_negative(neg_before, pos_before, point(counts_before)))
-    simulated = []
-    for _ in range(draws):
-        matrix_before = draw(counts_before)
-        matrix_after = matrix_before if confusion_after is None else draw(counts_after)
-        neg_coef = rng.multivariate_normal(negative["coefficients"], negative["covariance"])
-        pos_coef = rng.multivariate_normal(positive["coefficients"], positive["covariance"])
-        (nb, na), (pb, pa) = level_shares(neg_coef), level_shares(pos_coef)
-        simulated.append(true_negative(na, pa, matrix_after) - true_negative(nb, pb, matrix_before))
-    low, high = np.nanpercentile(simulated, [2.5, 97.5])
-    return {"estimate": float(estimate), "ci95": [float(low), float(high)],
-            "confusion_before": counts_before.astype(int).tolist(), "confusion_after": counts_after.astype(int).tolist(),
-            "method": "confusion-matrix correction (q = M^T pi; M measured before and after), simulated CI"}
 
 
 EFFECT_COLUMNS = ["case", "title", "interruption", "interruption_kind", "hours_before", "hours_after", "outcome",
@@ -456,27 +209,40 @@ def matched_latency(timing: pd.DataFrame) -> float | None:
     return float(latencies.median()) if len(latencies) else None
 
 
-def correction_check(confusion: dict) -> str:
-    """"ok", or why the misclassification correction is skipped: too few validation posts in a segment
-    (:data:`MIN_VALIDATION_POSTS_EACH_SIDE`) to measure its confusion matrix."""
-    before, after = int(np.sum(confusion["before"])), int(np.sum(confusion["after"]))
-    if min(before, after) < MIN_VALIDATION_POSTS_EACH_SIDE:
-        return (f"skipped: {before} emoticon-labelled validation posts before the interruption and {after} after, "
-                f"{MIN_VALIDATION_POSTS_EACH_SIDE} needed on each side to measure the classifier's confusion matrix")
-    return OK
+# The interruption_kind of a case whose company responded; every other kind is a counterfactual comparison.
+COMPANY_RESPONSE = "company response"
 
 
-def interruption_of(row, matched: float | None) -> tuple[pd.Timestamp | None, str, str]:
-    """(interruption time, what it is, "ok" or why there is none) of one timing row."""
+def is_counterfactual(kind: str) -> bool:
+    """Whether an ``interruption_kind`` (effects table, fits) is a silent case's matched time or no
+    interruption at all, rather than a company's response."""
+    return kind != COMPANY_RESPONSE
+
+
+@dataclass(frozen=True)
+class Interruption:
+    """Where one case's time series is interrupted: ``time`` (None when there is none), ``kind`` (the
+    effects table's ``interruption_kind``) and ``status`` ("ok" or why there is no interruption)."""
+
+    time: pd.Timestamp | None
+    kind: str
+    status: str
+
+    def to_dict(self) -> dict:
+        return {"time": self.time, "kind": self.kind, "status": self.status}
+
+
+def interruption_of(row, matched: float | None) -> Interruption:
+    """The interruption of one timing row: its response, else the matched time (onset + ``matched`` hours)."""
     if row.responded:
-        return pd.Timestamp(row.response), "company response", OK
+        return Interruption(pd.Timestamp(row.response), COMPANY_RESPONSE, OK)
     if matched is None:
-        return None, "no response", ("not estimable: no responding case has a known onset-to-response latency, so there is no "
-                                         "matched time to compare at")
+        return Interruption(None, "no response", "not estimable: no responding case has a known onset-to-response "
+                                                 "latency, so there is no matched time to compare at")
     if _missing(row.onset):
-        return None, "no response", "not estimable: onset not detected, so the matched time is unknown"
-    return (pd.Timestamp(row.onset) + pd.Timedelta(hours=matched),
-            f"no response: matched time, onset + {matched:.1f} h (counterfactual comparison)", OK)
+        return Interruption(None, "no response", "not estimable: onset not detected, so the matched time is unknown")
+    return Interruption(pd.Timestamp(row.onset) + pd.Timedelta(hours=matched),
+                        f"no response: matched time, onset + {matched:.1f} h (counterfactual comparison)", OK)
 
 
 def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], sentiment: dict[str, pd.DataFrame],
@@ -494,13 +260,15 @@ def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], senti
     Every case gets its rows: where an effect cannot be estimated (no interruption, the response before the
     peak had passed, too little data, a singular fit; too few validation posts for the correction) the
     row's ``status`` says why and its estimate and interval are NaN.
-    Returns the long effects table (:data:`EFFECT_COLUMNS`) and the fits per case (``status`` and
-    ``interruption_kind`` always; ``series``, ``volume``, ``negative_share`` when a window was analysed).
+    Returns the long effects table (:data:`EFFECT_COLUMNS`) and the fits per case as dicts (``status`` and
+    ``interruption_kind`` always; the fields of :class:`firestorm.its.ITSFit` when a window was analysed,
+    else ``series`` None).
     """
     matched = matched_latency(timing)
     rows, fits = [], {}
     for row in timing.itertuples():
-        interruption, kind, reason = interruption_of(row, matched)
+        chosen = interruption_of(row, matched)
+        interruption, kind, reason = chosen.time, chosen.kind, chosen.status
         start = interruption - pd.Timedelta(hours=pre_hours) if reason == OK else None
         if reason == OK and not _missing(row.peak):
             start = max(start, pd.Timestamp(row.peak) + pd.Timedelta(hours=1))
@@ -517,24 +285,23 @@ def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], senti
                      for outcome, measure in measures]
             continue
         end = interruption + pd.Timedelta(hours=post_hours)
-        fit = interrupted_time_series(posts[row.case], sentiment[row.case], interruption, start, end)
-        fit = {**fit, "interruption_kind": kind,
-               "status": next((p["status"] for p in (fit["volume"], fit["negative_share"]) if p["status"] != OK), OK)}
+        its = interrupted_time_series(posts[row.case], sentiment[row.case], interruption, start, end)
+        fit = {**its.to_dict(), "interruption_kind": kind, "status": its.status}
         fits[row.case] = fit
-        base.update(hours_before=-fit["hours_used"][0], hours_after=fit["hours_used"][1])
-        values = [(outcome, measure, fit[part]["status"], fit[part].get(key))
+        base.update(hours_before=-its.hours_used[0], hours_after=its.hours_used[1])
+        values = [(outcome, measure, getattr(its, part)["status"], getattr(its, part).get(key))
                   for outcome, measure, part, key in EFFECT_MEASURES]
         if validation is not None and row.case in validation:
             confusion = segment_confusion(validation[row.case], posts[row.case], sentiment[row.case], start,
                                           interruption, end)
             corrected_status = next((f"skipped: {label} share {status}" for label, status
-                                     in fit["label_fit_status"].items() if status != OK), correction_check(confusion))
+                                     in its.label_fit_status.items() if status != OK), correction_check(confusion))
             corrected = None
             if corrected_status == OK:
-                corrected = corrected_share_change(fit["label_fits"], confusion["before"], confusion["after"])
-                fit["negative_share"]["level_change_share_points_corrected"] = corrected
+                corrected = corrected_share_change(its.label_fits, confusion["before"], confusion["after"])
+                its.negative_share["level_change_share_points_corrected"] = corrected
             else:
-                fit["negative_share"]["correction_status"] = corrected_status
+                its.negative_share["correction_status"] = corrected_status
             values.append(("negative share", CORRECTED_SHARE_CHANGE, corrected_status, corrected))
         for outcome, measure, status, value in values:
             rows.append({**base, "outcome": outcome, "measure": measure, "status": status,
@@ -557,7 +324,7 @@ def effect_lines(effects: pd.DataFrame) -> list[str]:
     for case, rows in effects.groupby("case", sort=False):
         lookup = rows.set_index("measure")
         title, kind = rows["title"].iat[0], str(rows["interruption_kind"].iat[0])
-        counterfactual = not kind.startswith("company")
+        counterfactual = is_counterfactual(kind)
         when = ("at the matched time (no response; a counterfactual comparison, not an effect)" if counterfactual
                 else "at the company's response")
         statuses = {_status(row) for row in rows.itertuples()}
@@ -587,3 +354,55 @@ def effect_lines(effects: pd.DataFrame) -> list[str]:
                 line += f"; the correction for misclassification was {_status(corrected)}"
         lines.append(line + ".")
     return lines
+
+
+@dataclass(frozen=True, eq=False)
+class ResponseComparison:
+    """What the response stage found across cases (:func:`compare_responses`)."""
+
+    timing: pd.DataFrame        # one row per case, :data:`TIMING_COLUMNS`
+    effects: pd.DataFrame       # long effects table, :data:`EFFECT_COLUMNS`
+    fits: dict                  # case -> fit dict (see :func:`response_effects`), for the ITS figure
+    aligned: pd.DataFrame       # :func:`aligned_series` of every case
+    unanswered: pd.DataFrame    # :func:`unanswered_curve`
+
+    def summary_markdown(self) -> str:
+        """The findings in words: timing per case, then what the response changed."""
+        return ("# Response timing: findings\n\n" + "\n".join(summary_lines(self.timing)) + "\n\n"
+                "## What the response changed (interrupted time series)\n\n" + "\n".join(effect_lines(self.effects))
+                + "\n")
+
+    def to_dict(self) -> dict:
+        return {"timing": self.timing, "effects": self.effects, "fits": self.fits, "aligned": self.aligned,
+                "unanswered": self.unanswered}
+
+
+def compare_responses(cases: list[Case], spreads: list[dict], posts_files: list, sentiment_files: list,
+                      frames_file, validation_posts: pd.DataFrame, pre_hours: float = 24.0,
+                      post_hours: float = 48.0) -> ResponseComparison:
+    """The response stage on the upstream stages' files, cases in the order of ``cases``.
+
+    ``spreads`` are the cases' spread summaries (spread.json), ``posts_files`` / ``sentiment_files`` their
+    posts.parquet / sentiment.parquet, ``frames_file`` the frame lexicon (its ``response`` terms find the
+    response in the data). ``validation_posts`` (case, post_id, true_label: the emoticon-labelled posts the
+    classifier never learnt from, :func:`firestorm.sentiment.held_out_posts`) measure its confusion matrix for
+    the corrected share change. Latency, aligned series and ITS are hourly: items dated only to the day are
+    left out.
+    """
+    # Small per-post columns for every post; texts only of the official accounts' posts (response detection).
+    posts = {c.name: timed_items(read_posts(path, ["post_id", "platform", "created_at", "is_official"]))
+             for c, path in zip(cases, posts_files)}
+    sentiment = {c.name: pd.read_parquet(path, columns=["post_id", "label"]) for c, path in zip(cases, sentiment_files)}
+    official = {c.name: timed_items(read_posts(path, ["post_id", "created_at", "is_official", "text"],
+                                               filters=[("is_official", "==", True)]))
+                for c, path in zip(cases, posts_files)}
+    detected = [detect_response(official[c.name], c, load_frames(frames_file, c).get("response", ())) for c in cases]
+    timing = timing_table(cases, spreads, detected)
+    validation = {c.name: validation_posts.loc[validation_posts["case"] == c.name, ["post_id", "true_label"]]
+                  .reset_index(drop=True) for c in cases}
+    effects, fits = response_effects(timing, posts, sentiment, pre_hours, post_hours, validation=validation)
+    aligned = pd.concat(
+        [aligned_series(posts[c.name], sentiment[c.name], c.name, t) for c, t in zip(cases, timing["onset"])],
+        ignore_index=True,
+    )
+    return ResponseComparison(timing, effects, fits, aligned, unanswered_curve(timing))

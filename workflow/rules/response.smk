@@ -1,5 +1,7 @@
 """Response timing compared across all cases in the config.
-INPUT: every case's spread.json, posts.parquet, sentiment.parquet and tokens.parquet (emoticons).
+INPUT: every case's spread.json, posts.parquet and sentiment.parquet; the posts that measure the classifier's
+       errors: results/models/sentiment_adapted/held_out_posts.parquet when sentiment.adapt.enabled, else
+       every case's tokens.parquet (emoticons).
 OUTPUT: results/comparison/response_timing.csv, response_effects.csv, aligned.csv, summary.md,
         figures/{aligned,unanswered,its}.{png,svg}.
 """
@@ -12,10 +14,15 @@ rule compare_response:
         sentiment=expand("results/{case}/sentiment.parquet", case=CASES),
         qc=expand("results/{case}/ingest_qc.json", case=CASES),
         frames=config["discourse"]["frames"],
-        # Emoticon-labelled posts the model did not learn from give its confusion matrix for the corrected effect.
-        tokens=expand("results/{case}/tokens.parquet", case=CASES),
-        emoticons=config["sentiment"].get("adapt", {}).get("emoticons", "data/lexicon/emoticons.yaml"),
-        adaptation=[f"{ADAPTED_MODEL_DIR}/adaptation.json"] if adaptation_enabled() else [],
+        # Emoticon-labelled posts the model did not learn from give its confusion matrix for the corrected effect:
+        # the adaptation stage's held-out table, or without adaptation every emoticon-labelled post of the tokens.
+        held_out=[f"{ADAPTED_MODEL_DIR}/held_out_posts.parquet"] if adaptation_enabled() else [],
+        tokens=[] if adaptation_enabled() else expand("results/{case}/tokens.parquet", case=CASES),
+        emoticons=(
+            []
+            if adaptation_enabled()
+            else config["sentiment"].get("adapt", {}).get("emoticons", "data/lexicon/emoticons.yaml")
+        ),
     output:
         timing=report(
             "results/comparison/response_timing.csv",
