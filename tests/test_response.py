@@ -96,7 +96,8 @@ def test_interrupted_time_series_recovers_the_planted_response_effect(demo_study
     timing, posts, sentiment, truths = demo_study
     effects, _ = response_effects(timing, posts, sentiment)
     rows = effects.set_index(["case", "measure"])
-    planted_drop = truths["miaoya_camera"]["negative_share"]["after_response"] - truths["miaoya_camera"]["negative_share"]["after"]
+    planted = truths["miaoya_camera"]["negative_share"]
+    planted_drop = planted["after_response"] - planted["after"]
     negative = rows.loc[("miaoya_camera", "level change, share points")]
     assert negative["estimate"] < 0 and negative["ci95_low"] <= planted_drop <= negative["ci95_high"]
     volume = rows.loc[("miaoya_camera", "level change, rate ratio")]
@@ -242,7 +243,8 @@ def test_confusion_measured_per_segment_when_the_classifier_misreads_more_after_
     true_before, true_after = np.array([0.65, 0.25, 0.10]), np.array([0.35, 0.40, 0.25])
     observed_before, observed_after = before.T @ true_before, after.T @ true_after
     logit = lambda p: np.log(p / (1 - p))  # noqa: E731
-    fits = {label: certain_fit([logit(observed_before[i]), 0.0, logit(observed_after[i]) - logit(observed_before[i]), 0.0])
+    fits = {label: certain_fit([logit(observed_before[i]), 0.0,
+                                logit(observed_after[i]) - logit(observed_before[i]), 0.0])
             for label, i in (("negative", 0), ("positive", 2))}
     per_segment = corrected_share_change(fits, before * 1e6, after * 1e6, draws=200)
     pooled = corrected_share_change(fits, (before + after) * 1e6, draws=200)
@@ -260,7 +262,8 @@ def sparse_case_posts(case, items_around_response: int, seed: int = 0, spread_ou
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    times = case.response_time + pd.to_timedelta(rng.uniform(-14, 40, items_around_response) if spread_out else rng.uniform(0, 40, items_around_response), unit="h")
+    hours = rng.uniform(-14, 40, items_around_response) if spread_out else rng.uniform(0, 40, items_around_response)
+    times = case.response_time + pd.to_timedelta(hours, unit="h")
     posts = pd.DataFrame({"post_id": [f"p{i}" for i in range(len(times))], "platform": "weibo",
                           "created_at": pd.Series(times, dtype="datetime64[ns, UTC]")})
     sentiment = pd.DataFrame({"post_id": posts["post_id"], "label": rng.choice(["negative", "positive"], len(times))})
@@ -312,7 +315,8 @@ def test_too_few_validation_posts_skip_the_misclassification_correction_with_a_r
     rows = effects.set_index("measure")
     assert rows.loc["level change, rate ratio", "status"] == "ok"
     corrected = rows.loc[CORRECTED_SHARE_CHANGE]
-    assert corrected["status"].startswith("skipped: 0 emoticon-labelled validation posts") and np.isnan(corrected["estimate"])
+    assert corrected["status"].startswith("skipped: 0 emoticon-labelled validation posts")
+    assert np.isnan(corrected["estimate"])
     text = "\n".join(effect_lines(effects))
     assert "factor of" in text and "the correction for misclassification was skipped" in text
 
@@ -328,7 +332,8 @@ def test_a_study_where_no_case_responded_and_no_onset_was_detected_still_reports
     assert unanswered_curve(timing)["hours"].tolist() == [0.0]
     effects, fits = response_effects(timing, {case.name: pd.DataFrame(columns=["post_id", "created_at"])},
                                      {case.name: pd.DataFrame(columns=["post_id", "label"])})
-    assert effects["status"].str.contains("no responding case has a known onset-to-response latency").all() and effects["estimate"].isna().all()
+    assert effects["status"].str.contains("no responding case has a known onset-to-response latency").all()
+    assert effects["estimate"].isna().all()
     assert fits[case.name]["series"] is None
 
 

@@ -324,7 +324,8 @@ def corrected_share_change(label_fits: dict[str, GLMFit], confusion_before, conf
         simulated.append(true_negative(na, pa, matrix_after) - true_negative(nb, pb, matrix_before))
     low, high = np.nanpercentile(simulated, [2.5, 97.5])
     return {"estimate": float(estimate), "ci95": [float(low), float(high)],
-            "confusion_before": counts_before.astype(int).tolist(), "confusion_after": counts_after.astype(int).tolist(),
+            "confusion_before": counts_before.astype(int).tolist(),
+            "confusion_after": counts_after.astype(int).tolist(),
             "method": "confusion-matrix correction (q = M^T pi; M measured before and after), simulated CI"}
 
 

@@ -13,7 +13,8 @@ log_to(snakemake)
 
 set_threads(snakemake.threads)
 lexicon = load_emoticon_lexicon(snakemake.input.emoticons)
-tokens = pd.concat([pd.read_parquet(path, columns=["post_id", "own_text", "emoticons"]) for path in snakemake.input.tokens])
+tokens = pd.concat([pd.read_parquet(path, columns=["post_id", "own_text", "emoticons"])
+                    for path in snakemake.input.tokens])
 report = adapt_model(snakemake.params.base, Path(snakemake.output.config).parent, tokens, lexicon,
                      AdaptSettings(**snakemake.params.settings))
 held_out = held_out_posts(dict(zip(snakemake.params.cases, snakemake.input.tokens)), lexicon, report)

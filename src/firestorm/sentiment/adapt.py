@@ -118,7 +118,8 @@ def adaptation_shortfall(labelled: pd.DataFrame, settings: AdaptSettings) -> str
     if len(labelled) < settings.min_rows:
         return (f"only {len(labelled)} posts carry emoticons of one polarity ({settings.min_rows} needed); the "
                 "export may strip emoticons")
-    scarce = [f"{by_class[name]} {name}" for name in ("negative", "positive") if by_class[name] < settings.min_per_class]
+    scarce = [f"{by_class[name]} {name}" for name in ("negative", "positive")
+              if by_class[name] < settings.min_per_class]
     if scarce:
         return (f"only {' and '.join(scarce)} emoticon-labelled posts ({settings.min_per_class} of each polarity "
                 "needed)")
@@ -250,6 +251,7 @@ def neutral_metrics(p_positive: np.ndarray, neutral_band) -> dict:
     if not len(p_positive):
         return {"rows": 0}
     low, high = neutral_band
-    return {"rows": int(len(p_positive)), "share_in_neutral_band": float(np.mean((p_positive >= low) & (p_positive <= high))),
+    return {"rows": int(len(p_positive)),
+            "share_in_neutral_band": float(np.mean((p_positive >= low) & (p_positive <= high))),
             "share_negative": float(np.mean(p_positive < low)), "mean_p_positive": float(p_positive.mean())}
 

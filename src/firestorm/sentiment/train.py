@@ -222,7 +222,8 @@ def evaluate_on(labels: np.ndarray, texts: list[str], model_probability: np.ndar
         "baselines": {name: classification_metrics(labels, baseline(texts)) for name, baseline in BASELINES.items()},
         "notes": {
             "snownlp_bayes": "trained by its authors on this same corpus, so it has seen these test rows",
-            "pysenti_lexicon": "no training; probabilities are a logistic of the rule score (calibration not meaningful)",
+            "pysenti_lexicon": "no training; probabilities are a logistic of the rule score "
+                               "(calibration not meaningful)",
         },
     }
 
