@@ -112,7 +112,8 @@ def main() -> None:
     out.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(f"{len(posts):,} posts, {args.cores} cores")
     print(f"{'':44}{'seconds':>9}{'posts/s':>10}{'ratio':>8}  identical")
-    print(f"{'baseline: single-process jieba.lcut loop':44}{baseline_s:>9.1f}{len(posts) / baseline_s:>10,.0f}{1:>8.2f}")
+    baseline_name = "baseline: single-process jieba.lcut loop"
+    print(f"{baseline_name:44}{baseline_s:>9.1f}{len(posts) / baseline_s:>10,.0f}{1:>8.2f}")
     for label, row in report["stage"].items():
         print(f"{'stage (snakemake, ' + label + ')':44}{row['seconds']:>9.1f}{row['posts_per_s']:>10,.0f}"
               f"{row['speedup_vs_baseline']:>8.2f}  {row['identical_words']}")

@@ -185,7 +185,8 @@ def main() -> None:
                "posts_ratio": round(large["posts"] / small["posts"], 2),
                "time_ratio": round(large["study"]["wall_s"] / small["study"]["wall_s"], 2)}
               for small, large in zip(runs, runs[1:])]
-    result = {"cores": args.cores, "cpu": psutil.cpu_count(), "memory_gib": round(psutil.virtual_memory().total / 2**30),
+    memory_gib = round(psutil.virtual_memory().total / 2**30)
+    result = {"cores": args.cores, "cpu": psutil.cpu_count(), "memory_gib": memory_gib,
               "model": str(model), "model_training": training, "runs": runs, "growth": growth,
               "targets": {"wall_s_at_1M": 600, "peak_rss_mib": 4096, "time_ratio_for_double_posts": 2.2}}
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,5 @@
 """Ingest: every record kept, rejected with a reason, or counted as a duplicate; nobody's identity leaks."""
 
-import json
 import os
 from pathlib import Path
 

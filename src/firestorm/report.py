@@ -94,7 +94,8 @@ def methods_markdown(config: dict, cases: list[Case], qc: dict, evaluation: dict
               f"macro-F1 {_fmt(test.get('macro_f1'), 3)}, expected calibration error "
               f"{_fmt(test.get('expected_calibration_error'), 3)} on {test.get('rows', 'n/a')} held-out reviews."]
     for name, metrics in evaluation.get("baselines", {}).items():
-        lines.append(f"Baseline {name}: accuracy {_fmt(metrics['accuracy'], 3)}, macro-F1 {_fmt(metrics['macro_f1'], 3)}.")
+        lines.append(f"Baseline {name}: accuracy {_fmt(metrics['accuracy'], 3)}, "
+                     f"macro-F1 {_fmt(metrics['macro_f1'], 3)}.")
     distillation = evaluation.get("distillation")
     if distillation:
         teacher = distillation.get("teacher_review_test") or {}
@@ -174,7 +175,8 @@ def spread_lines(spread: dict) -> list[str]:
     lines.append(f"- {onset_text}; {peak_text}.")
     half_life_note = status_note(half_life)
     half_life_text = (f"Attention half-life not identified ({half_life_note})" if half_life_note
-                      else f"Attention half-life {_fmt(half_life.get('hours'), 1)} h {_interval(half_life.get('ci95'), 1)}")
+                      else f"Attention half-life {_fmt(half_life.get('hours'), 1)} h "
+                           f"{_interval(half_life.get('ci95'), 1)}")
     hawkes_note = status_note(hawkes)
     estimates = hawkes.get("estimates", {})
     if hawkes.get("status", "ok") in ("ok", "poor fit") and estimates.get("branching_ratio") is not None:

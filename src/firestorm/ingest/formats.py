@@ -51,7 +51,8 @@ NAMED_IN_TEXT = re.compile(r"原始用户[:：]\s*([^\n]+?)\s*\n|转发了\s*(\S
 XHS_TOPIC = re.compile(r"#([^#\[\]]+?)(?:\[话题\])?#")
 WEIBO_TOPIC = re.compile(r"#([^#]{1,40})#")
 # weiboSpider's 2018 layout writes a repost as "N:转发了 name 的微博:\ntext\n转发理由:reason" (N = the post's
-# index in the file); it is rewritten to the later "reason\n原始用户: name\n转发内容: text" (privacy.REPOST_ATTRIBUTION).
+# index in the file); it is rewritten to the later "reason\n原始用户: name\n转发内容: text"
+# (privacy.REPOST_ATTRIBUTION).
 WEIBOSPIDER_2018_REPOST = re.compile(r"^转发了\s*(.+?)\s*的微博[:：]\s*(.*?)\s*转发理由[:：]\s*(.*?)\s*$", re.S)
 WEIBOSPIDER_2018_INDEX = re.compile(r"^\d+[:：]")
 BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -554,8 +555,8 @@ FORMATS: dict[str, ExportFormat] = {export.name: export for export in (
     ),
     ExportFormat(
         "weibo_crawler_posts", "weibo", normalise_weibo_crawler_post,
-        fields=("id", "bid", "正文", "头条文章url", "原始图片url", "视频url", "Live Photo视频url", "位置", "日期", "工具", "点赞数", "评论数",
-            "转发数", "话题", "@用户", "完整日期", "是否编辑过", "编辑次数"),
+        fields=("id", "bid", "正文", "头条文章url", "原始图片url", "视频url", "Live Photo视频url", "位置", "日期",
+            "工具", "点赞数", "评论数", "转发数", "话题", "@用户", "完整日期", "是否编辑过", "编辑次数"),
         signature=(("id",), ("正文", "text"), ("日期", "created_at"), ("点赞数", "attitudes_count")),
         required=(("id",), ("正文", "text"), ("日期", "完整日期", "created_at", "full_created_at")),
         known_extra=frozenset({"IP属地", "_user_id", "_user_nickname", "_user_screen_name", "article_url", "at_users",
@@ -574,7 +575,8 @@ FORMATS: dict[str, ExportFormat] = {export.name: export for export in (
     ),
     ExportFormat(
         "weibospider_posts", "weibo", normalise_weibospider_post,
-        fields=("微博id", "微博正文", "头条文章url", "原始图片url", "微博视频url", "发布位置", "发布时间", "发布工具", "点赞数", "转发数", "评论数"),
+        fields=("微博id", "微博正文", "头条文章url", "原始图片url", "微博视频url", "发布位置", "发布时间", "发布工具",
+            "点赞数", "转发数", "评论数"),
         signature=(("微博正文", "content", "微博"), ("发布时间", "publish_time")),
         required=(("微博正文", "content", "微博"), ("发布时间", "publish_time")),
         known_extra=frozenset({"_user_id", "_user_nickname", "_user_screen_name", "article_url", "comment_num",
@@ -585,22 +587,24 @@ FORMATS: dict[str, ExportFormat] = {export.name: export for export in (
     ),
     ExportFormat(
         "weibo_search_posts", "weibo", normalise_weibo_search_post,
-        fields=("id", "bid", "user_id", "用户昵称", "微博正文", "头条文章url", "发布位置", "艾特用户", "话题", "转发数", "评论数", "点赞数",
-            "发布时间", "发布工具", "微博图片url", "微博视频url", "retweet_id", "ip", "user_authentication", "会员类型", "会员等级"),
+        fields=("id", "bid", "user_id", "用户昵称", "微博正文", "头条文章url", "发布位置", "艾特用户", "话题",
+            "转发数", "评论数", "点赞数", "发布时间", "发布工具", "微博图片url", "微博视频url", "retweet_id", "ip",
+            "user_authentication", "会员类型", "会员等级"),
         signature=(("id",), ("用户昵称",), ("微博正文",), ("发布时间",)),
         required=(("id",), ("微博正文",), ("发布时间",)),
     ),
     ExportFormat(
         "spider_xhs_notes", "xiaohongshu", normalise_spider_xhs_note,
-        fields=("笔记id", "笔记url", "笔记类型", "用户id", "用户主页url", "昵称", "头像url", "标题", "描述", "点赞数量", "收藏数量", "评论数量",
-            "分享数量", "视频封面url", "视频地址url", "图片地址url列表", "标签", "上传时间", "ip归属地"),
+        fields=("笔记id", "笔记url", "笔记类型", "用户id", "用户主页url", "昵称", "头像url", "标题", "描述",
+            "点赞数量", "收藏数量", "评论数量", "分享数量", "视频封面url", "视频地址url", "图片地址url列表", "标签",
+            "上传时间", "ip归属地"),
         signature=(("笔记id",), ("描述",), ("上传时间",)),
         required=(("笔记id",), ("描述",), ("上传时间",)),
     ),
     ExportFormat(
         "spider_xhs_comments", "xiaohongshu", normalise_spider_xhs_comment,
-        fields=("笔记id", "笔记url", "评论id", "用户id", "用户主页url", "昵称", "头像url", "评论内容", "评论标签", "点赞数量", "上传时间", "ip归属地",
-            "图片地址url列表"),
+        fields=("笔记id", "笔记url", "评论id", "用户id", "用户主页url", "昵称", "头像url", "评论内容", "评论标签",
+            "点赞数量", "上传时间", "ip归属地", "图片地址url列表"),
         signature=(("笔记id",), ("评论id",), ("评论内容",)),
         required=(("笔记id",), ("评论id",), ("评论内容",), ("上传时间",)),
     ),

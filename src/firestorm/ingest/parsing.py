@@ -66,7 +66,10 @@ _RELATIVE = [
     (re.compile(r"^(\d+)\s*秒前$"), lambda m, now: now - pd.Timedelta(seconds=int(m[1]))),
     (re.compile(r"^(\d+)\s*分钟前$"), lambda m, now: now - pd.Timedelta(minutes=int(m[1]))),
     (re.compile(r"^(\d+)\s*小时前$"), lambda m, now: now - pd.Timedelta(hours=int(m[1]))),
-    (re.compile(r"^今天\s*(\d{1,2}):(\d{2})$"), lambda m, now: now.normalize() + pd.Timedelta(hours=int(m[1]), minutes=int(m[2]))),
+    (
+        re.compile(r"^今天\s*(\d{1,2}):(\d{2})$"),
+        lambda m, now: now.normalize() + pd.Timedelta(hours=int(m[1]), minutes=int(m[2])),
+    ),
     (
         re.compile(r"^昨天\s*(\d{1,2}):(\d{2})$"),
         lambda m, now: now.normalize() - pd.Timedelta(days=1) + pd.Timedelta(hours=int(m[1]), minutes=int(m[2])),

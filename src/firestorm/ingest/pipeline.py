@@ -298,9 +298,9 @@ def ingest_case_to_files(case: Case, key: bytes, posts_path: str | Path, rejects
                     counts["embedded_comments"] = counts.get("embedded_comments", 0) + chunk.embedded_comments
                 names |= chunk.names
                 if len(chunk.rejects):
+                    platform = entry.get("platform") or (FORMATS[chunk.format].platform if chunk.format else None)
                     reject_parts.append((Path(scratch) / f"rejects-{len(reject_parts):05d}.parquet",
-                                         entry.get("platform") or (FORMATS[chunk.format].platform if chunk.format else None)
-                                         or "unknown"))
+                                         platform or "unknown"))
                     chunk.rejects.to_parquet(reject_parts[-1][0], index=False)
                 if len(chunk.posts):
                     part = Path(scratch) / f"part-{len(parts):05d}.parquet"
