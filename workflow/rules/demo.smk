@@ -14,7 +14,7 @@ rule demo_exports:
     log:
         "logs/demo/{case}.log",
     benchmark:
-        "benchmarks/demo/{case}.tsv",
+        "benchmarks/demo/{case}.tsv"
     conda:
         "../../environment.yml"
     script:

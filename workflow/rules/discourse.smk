@@ -64,7 +64,7 @@ rule discourse:
     log:
         "logs/discourse/{case}.log",
     benchmark:
-        "benchmarks/discourse/{case}.tsv",
+        "benchmarks/discourse/{case}.tsv"
     conda:
         "../../environment.yml"
     script:
@@ -95,7 +95,7 @@ rule compare_words:
     log:
         "logs/discourse/compare_words.log",
     benchmark:
-        "benchmarks/discourse/compare_words.tsv",
+        "benchmarks/discourse/compare_words.tsv"
     conda:
         "../../environment.yml"
     script:

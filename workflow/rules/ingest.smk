@@ -21,7 +21,7 @@ rule ingest:
     log:
         "logs/ingest/{case}.log",
     benchmark:
-        "benchmarks/ingest/{case}.tsv",
+        "benchmarks/ingest/{case}.tsv"
     conda:
         "../../environment.yml"
     script:

@@ -32,7 +32,7 @@ rule report_text:
     log:
         "logs/report/text.log",
     benchmark:
-        "benchmarks/report/text.tsv",
+        "benchmarks/report/text.tsv"
     conda:
         "../../environment.yml"
     script:

@@ -60,7 +60,7 @@ rule spread:
     log:
         "logs/spread/{case}.log",
     benchmark:
-        "benchmarks/spread/{case}.tsv",
+        "benchmarks/spread/{case}.tsv"
     conda:
         "../../environment.yml"
     script:

@@ -22,7 +22,7 @@ rule segment_shard:
     log:
         "logs/segment/{case}_{scatteritem}.log",
     benchmark:
-        "benchmarks/segment/{case}_{scatteritem}.tsv",
+        "benchmarks/segment/{case}_{scatteritem}.tsv"
     conda:
         "../../environment.yml"
     script:
@@ -37,7 +37,7 @@ rule merge_tokens:
     log:
         "logs/segment/{case}_merge.log",
     benchmark:
-        "benchmarks/segment/{case}_merge.tsv",
+        "benchmarks/segment/{case}_merge.tsv"
     conda:
         "../../environment.yml"
     script:
