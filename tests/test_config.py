@@ -176,3 +176,25 @@ def test_unknown_model_path_stops_snakemake_before_any_job(repo, tmp_path):
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert "config/config.yaml: key 'sentiment.model'" in output and "results/models/typo" in output
+
+
+def test_defaults_live_in_the_schema_and_fill_a_sparse_config(repo):
+    """Rules index the config directly: every optional key they read gets its default from the schema when
+    Snakemake validates the config (no `.get(key, default)` in the rules)."""
+    import re
+
+    from snakemake.utils import validate
+
+    config = yaml.safe_load((repo / "config/config.yaml").read_text(encoding="utf-8"))
+    for section, key in (("demo", "scale"), ("segmentation", "memo_blocks"), ("spread", "bootstrap_samples"),
+                         ("spread", "seed"), ("sentiment", "runtime"), ("sentiment", "batch_size"),
+                         ("sentiment", "max_length"), ("sentiment", "train"), ("sentiment", "adapt")):
+        config[section].pop(key, None)
+    config.pop("response", None)
+    validate(config, str(repo / "workflow/schemas/config.schema.yaml"))
+    assert config["response"] == {"pre_hours": 24, "post_hours": 48}
+    assert (config["spread"]["bootstrap_samples"], config["spread"]["seed"], config["demo"]["scale"]) == (200, 0, 1.0)
+    assert config["sentiment"]["adapt"] == {"enabled": False, "emoticons": "data/lexicon/emoticons.yaml"}
+    assert config["sentiment"]["train"]["distil_from"] == "" and config["sentiment"]["runtime"] == "onnx"
+    rules = "".join(path.read_text(encoding="utf-8") for path in (repo / "workflow/rules").glob("*.smk"))
+    assert not re.search(r"config(\[[^]]+\])*\.get\(", rules)

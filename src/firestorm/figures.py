@@ -19,6 +19,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
+from firestorm.response import is_counterfactual  # noqa: E402
+
 SYSTEM_CJK_FONTS = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -425,7 +427,7 @@ def its_figure(fits: dict, titles: dict, png_path, min_items: int = 10) -> None:
                              sharex="col")
     for column, case in enumerate(cases):
         fit = fits[case]
-        counterfactual = not fit["interruption_kind"].startswith("company")
+        counterfactual = is_counterfactual(fit["interruption_kind"])
         ax_volume, ax_share = axes[0, column], axes[1, column]
         series = fit.get("series")
         if series is None:   # no window was analysed: say why in both panels

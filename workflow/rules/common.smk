@@ -7,21 +7,19 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 import firestorm
-from firestorm.config import ConfigError, case_path, check_model_location, load_case, read_yaml
+from firestorm.config import ConfigError, case_path, check_model_location, load_case
 
 validate(config, "../schemas/config.schema.yaml")
 
 
 def load_cases(config):
-    """Validate every case YAML (Snakemake's validate, then firestorm's checks) before any job runs."""
+    """Validate every case YAML once (the case schema, then firestorm's checks) before any job runs."""
     cases = {}
     for name in config["cases"]:
         path = case_path(config, name)
         try:
-            document = read_yaml(path)
-            validate(document, "../schemas/case.schema.yaml")
             cases[name] = load_case(path)
-        except (WorkflowError, ConfigError) as error:
+        except ConfigError as error:
             raise WorkflowError(f"invalid case configuration {path}:\n{error}") from None
     return cases
 
@@ -66,7 +64,7 @@ def model_is_built_here():
 
 
 def adaptation_enabled():
-    return config["sentiment"].get("adapt", {}).get("enabled", False)
+    return config["sentiment"]["adapt"]["enabled"]
 
 
 def model_eval_file():
@@ -75,7 +73,7 @@ def model_eval_file():
 
 
 def teacher_labels_input(wildcards):
-    path = config["sentiment"].get("train", {}).get("distil_from", "")
+    path = config["sentiment"]["train"]["distil_from"]
     return [path, str(Path(path).with_suffix(".json"))] if path else []
 
 

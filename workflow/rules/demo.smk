@@ -9,7 +9,7 @@ rule demo_exports:
         directory("data/demo/{case}"),
     params:
         case_file=case_file,
-        scale=config["demo"].get("scale", 1.0),
+        scale=config["demo"]["scale"],
         code_version=CODE_VERSION,
     log:
         "logs/demo/{case}.log",

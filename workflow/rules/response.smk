@@ -21,7 +21,7 @@ rule compare_response:
         emoticons=(
             []
             if adaptation_enabled()
-            else config["sentiment"].get("adapt", {}).get("emoticons", "data/lexicon/emoticons.yaml")
+            else config["sentiment"]["adapt"]["emoticons"]
         ),
     output:
         timing=report(
@@ -66,12 +66,12 @@ rule compare_response:
         its_svg="results/comparison/figures/its.svg",
     params:
         case_files=[CASES[name].source_path for name in CASES],
-        its=config.get("response", {"pre_hours": 24, "post_hours": 48}),
+        its=config["response"],
         code_version=CODE_VERSION,
     log:
         "logs/response/compare.log",
     benchmark:
-        "benchmarks/response/compare.tsv",
+        "benchmarks/response/compare.tsv"
     conda:
         "../../environment.yml"
     script:

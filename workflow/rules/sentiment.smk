@@ -20,7 +20,7 @@ rule train_sentiment_model:
             labels={"table": "sentiment model evaluation"},
         ),
     params:
-        settings={**config["sentiment"].get("train", {}), "max_length": config["sentiment"].get("max_length", 128)},
+        settings={**config["sentiment"]["train"], "max_length": config["sentiment"]["max_length"]},
         code_version=CODE_VERSION,
     # Capped at --cores locally; a cluster node gets this many.
     threads: 4
@@ -30,7 +30,7 @@ rule train_sentiment_model:
     log:
         "logs/sentiment/train.log",
     benchmark:
-        "benchmarks/sentiment/train.tsv",
+        "benchmarks/sentiment/train.tsv"
     conda:
         "../../environment.yml"
     script:
@@ -41,7 +41,7 @@ rule adapt_sentiment_model:
     input:
         tokens=expand("results/{case}/tokens.parquet", case=CASES),
         base=base_model_input,
-        emoticons=config["sentiment"].get("adapt", {}).get("emoticons", "data/lexicon/emoticons.yaml"),
+        emoticons=config["sentiment"]["adapt"]["emoticons"],
     output:
         config=f"{ADAPTED_MODEL_DIR}/config.json",
         weights=f"{ADAPTED_MODEL_DIR}/model.safetensors",
@@ -59,7 +59,7 @@ rule adapt_sentiment_model:
         settings={
             **{
                 key: value
-                for key, value in config["sentiment"].get("adapt", {}).items()
+                for key, value in config["sentiment"]["adapt"].items()
                 if key not in ("enabled", "emoticons")
             },
             "neutral_band": config["sentiment"]["neutral_band"],
@@ -72,7 +72,7 @@ rule adapt_sentiment_model:
     log:
         "logs/sentiment/adapt.log",
     benchmark:
-        "benchmarks/sentiment/adapt.tsv",
+        "benchmarks/sentiment/adapt.tsv"
     conda:
         "../../environment.yml"
     script:
@@ -88,9 +88,9 @@ rule score_sentiment_shard:
     params:
         model=lambda wildcards, input: model_location(input.model),
         neutral_band=config["sentiment"]["neutral_band"],
-        batch_size=config["sentiment"].get("batch_size", 64),
-        max_length=config["sentiment"].get("max_length", 128),
-        runtime=config["sentiment"].get("runtime", "onnx"),
+        batch_size=config["sentiment"]["batch_size"],
+        max_length=config["sentiment"]["max_length"],
+        runtime=config["sentiment"]["runtime"],
         code_version=CODE_VERSION,
     threads: 1
     resources:
@@ -98,7 +98,7 @@ rule score_sentiment_shard:
     log:
         "logs/sentiment/{case}_{scatteritem}.log",
     benchmark:
-        "benchmarks/sentiment/{case}_{scatteritem}.tsv",
+        "benchmarks/sentiment/{case}_{scatteritem}.tsv"
     conda:
         "../../environment.yml"
     script:
@@ -113,7 +113,7 @@ rule merge_sentiment:
     log:
         "logs/sentiment/{case}_merge.log",
     benchmark:
-        "benchmarks/sentiment/{case}_merge.tsv",
+        "benchmarks/sentiment/{case}_merge.tsv"
     conda:
         "../../environment.yml"
     script:

@@ -54,8 +54,8 @@ rule spread:
         sentiment_svg="results/{case}/figures/sentiment.svg",
     params:
         case_file=case_file,
-        bootstrap=config["spread"].get("bootstrap_samples", 200),
-        seed=config["spread"].get("seed", 0),
+        bootstrap=config["spread"]["bootstrap_samples"],
+        seed=config["spread"]["seed"],
         code_version=CODE_VERSION,
     log:
         "logs/spread/{case}.log",

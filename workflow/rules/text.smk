@@ -17,7 +17,7 @@ rule segment_shard:
     params:
         shard="{scatteritem}",
         extra_words=lambda wildcards: list(CASES[wildcards.case].lexicon_words),
-        memo_blocks=config["segmentation"].get("memo_blocks", 500000),
+        memo_blocks=config["segmentation"]["memo_blocks"],
         code_version=CODE_VERSION,
     log:
         "logs/segment/{case}_{scatteritem}.log",
