@@ -17,15 +17,6 @@ from firestorm.config import load_case
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = b"test-key-0123456789abcdef-not-secret"
-# Modules that are `slow` as a whole but do not say so themselves yet (their `pytestmark` is set here until
-# the module's owner adds it): the fuzzing run of every export format.
-SLOW_MODULES = {"test_fuzz.py"}
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if item.path.name in SLOW_MODULES:
-            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -318,4 +318,4 @@ def test_the_fuzz_seeds_cover_every_supported_format():
     assert all(pristine_rows_in(i) > 0 for i in range(len(seeds())))
 
 
-pytestmark = pytest.mark.filterwarnings("ignore")
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore")]
