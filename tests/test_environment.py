@@ -45,3 +45,19 @@ def test_the_version_is_written_once(repo):
     assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
     assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "firestorm.__version__"}
     assert re.fullmatch(r"\d+\.\d+\.\d+", firestorm.__version__)
+
+
+def test_the_readme_layout_names_every_module_of_the_package(repo):
+    """The README's Layout diagram is how a reader finds the room for a feature: it may not fall behind the tree."""
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    package = repo / "src/firestorm"
+    modules = {p.stem for p in package.glob("*.py") if p.stem != "__init__"}
+    modules |= {p.name for p in package.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    missing = {name for name in modules if f"firestorm.{name}" not in layout and f"· {name}" not in layout}
+    for folder in ("ingest", "sentiment", "demo"):
+        missing |= {f"{folder}/{p.stem}" for p in (package / folder).glob("*.py")
+                    if p.stem != "__init__" and p.stem not in layout}
+    assert not missing
+    rules = {p.name for p in (repo / "workflow/rules").glob("*.smk")} - {"common.smk"}
+    assert {rule for rule in rules if rule not in layout} == set()
