@@ -18,11 +18,7 @@ rule compare_response:
         # the adaptation stage's held-out table, or without adaptation every emoticon-labelled post of the tokens.
         held_out=[f"{ADAPTED_MODEL_DIR}/held_out_posts.parquet"] if adaptation_enabled() else [],
         tokens=[] if adaptation_enabled() else expand("results/{case}/tokens.parquet", case=CASES),
-        emoticons=(
-            []
-            if adaptation_enabled()
-            else config["sentiment"]["adapt"]["emoticons"]
-        ),
+        emoticons=([] if adaptation_enabled() else config["sentiment"]["adapt"]["emoticons"]),
     output:
         timing=report(
             "results/comparison/response_timing.csv",
