@@ -61,3 +61,18 @@ def test_the_readme_layout_names_every_module_of_the_package(repo):
     assert not missing
     rules = {p.name for p in (repo / "workflow/rules").glob("*.smk")} - {"common.smk"}
     assert {rule for rule in rules if rule not in layout} == set()
+
+
+def test_ruff_and_snakefmt_are_clean(repo):
+    """What `make lint` checks besides `snakemake --lint` (that one runs in test_workflow.py)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tools = Path(sys.executable).parent
+    ruff = subprocess.run([str(tools / "ruff"), "check", "src", "tests", "bench", "workflow/scripts", "tools"],
+                          cwd=repo, capture_output=True, text=True)
+    assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+    snakefmt = subprocess.run([str(tools / "snakefmt"), "--check", "Snakefile", "workflow/rules"], cwd=repo,
+                              capture_output=True, text=True)
+    assert snakefmt.returncode == 0, snakefmt.stdout + snakefmt.stderr
