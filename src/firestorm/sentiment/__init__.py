@@ -14,7 +14,8 @@ a post is ``neutral`` when ``p_positive`` lies inside the configured neutral ban
 
 Modules: :mod:`~firestorm.sentiment.model` (the classifier, scoring, calibration, ONNX runtime),
 :mod:`~firestorm.sentiment.train` (corpus, vocabulary, training loop, baselines),
-:mod:`~firestorm.sentiment.adapt` (emoticon adaptation and the posts it held out) and
+:mod:`~firestorm.sentiment.adapt` (emoticon adaptation and the posts it held out),
+:mod:`~firestorm.sentiment.corpora` (the human-labelled social-media sets in ``data/sentiment/social/``) and
 :mod:`~firestorm.sentiment.teacher` (the teacher the default model is distilled from; ``python -m
 firestorm.sentiment.teacher``, not imported here). The names below are the public API.
 """
@@ -33,6 +34,9 @@ from firestorm.sentiment.train import (
     lexicon_probability, make_tokenizer, review_corpus, snownlp_probability, soft_targets, train_model,
     training_targets, unique_labelled,
 )
+from firestorm.sentiment.corpora import (
+    SOCIAL_CORPORA, SOCIAL_CORPUS, SOCIAL_SOURCES, clean_social_corpus, load_social_corpus,
+)
 
 __all__ = [
     # model
@@ -46,4 +50,6 @@ __all__ = [
     "EMOTICON_CLASS", "EMOTICON_TARGETS", "HELD_OUT_POSTS", "AdaptSettings", "adapt_model", "adaptation_shortfall",
     "emoticon_labels", "emoticon_post_labels", "held_out_posts", "keep_base_model", "load_emoticon_lexicon",
     "neutral_metrics", "three_class_confusion", "unseen_emoticon_posts",
+    # corpora
+    "SOCIAL_CORPORA", "SOCIAL_CORPUS", "SOCIAL_SOURCES", "clean_social_corpus", "load_social_corpus",
 ]
