@@ -93,3 +93,21 @@ def test_summary_without_an_onset_or_any_hourly_analysis_says_so(config, repo):
     assert "onset not detected, so no latency" in summary
     methods = methods_markdown(config, [case], {case.name: qc_document(3000)}, {}, None, {case.name: spread})
     assert "The hourly analyses: not identified" in methods
+
+
+def test_summary_names_the_observed_peak_and_only_frames_that_occur(repo):
+    """Seen on a real MediaCrawler export: a Hawkes fit at its bounds left the observed 3-hour peak, which the
+    summary called 'expected'; and phases whose posts use no frame term listed frames at 0 %."""
+    case = load_case(repo / "config/cases/xhs_trik_ai.yaml")
+    spread = spread_document(
+        peak={"items_per_hour": 26.3, "method": "hour of the highest 3-hour mean of the observed counts "
+                                                "(the Hawkes fit is 'at bound')"},
+        hawkes={"status": "at bound", "reason": "pulse_rise_hours at upper bound"})
+    frames = pd.DataFrame({"phase": ["trigger"] * 3 + ["boycott"] * 2, "platform": "all",
+                           "frame": ["copyright", "ai_training", "none", "copyright", "none"],
+                           "share": [0.0, 0.004, 0.996, 0.0, 1.0]})
+    summary = summary_markdown([case], {case.name: spread}, timing_table([case], [spread]), pd.DataFrame(),
+                               {case.name: frames}, {})
+    assert "(26 items/h observed, 3-hour mean)" in summary and "expected at the peak" not in summary
+    assert "Phase trigger: most common frames ai_training 0.4 %." in summary
+    assert "Phase boycott: no term of the frame lexicon occurs." in summary

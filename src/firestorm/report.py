@@ -170,7 +170,8 @@ def spread_lines(spread: dict) -> list[str]:
     onset_text = (f"onset {onset['time']}" if onset.get("time") else
                   f"onset not detected ({onset.get('reason') or 'no burst above the pre-trigger rate'})")
     peak_text = (f"peak {peak['time']} ({_fmt(peak.get('items_per_hour'), 0)} items/h"
-                 + (" expected at the peak)" if "Hawkes" in str(peak.get("method", "Hawkes")) else " observed)")
+                 # The peak falls back to the observed counts when the Hawkes fit is not ok (spread.json says which).
+                 + (" observed, 3-hour mean)" if "observed" in str(peak.get("method", "")) else " expected at the peak)")
                  if peak.get("time") else f"peak {status_note(peak) or 'not identified'}")
     lines.append(f"- {onset_text}; {peak_text}.")
     half_life_note = status_note(half_life)
@@ -219,9 +220,10 @@ def summary_markdown(cases: list[Case], spreads: dict, timing: pd.DataFrame, eff
         if phases is not None and len(phases):
             mine = phases[(phases["platform"] == "all") & (phases["frame"] != "none")]
             for phase, rows in mine.groupby("phase", sort=False):
-                top = rows.sort_values("share", ascending=False).head(2)
-                lines.append(f"- Phase {phase}: most common frames " + ", ".join(
-                    f"{r.frame} {100 * r.share:.0f} %" for r in top.itertuples()) + ".")
+                top = rows[rows["share"] > 0].sort_values("share", ascending=False).head(2)
+                lines.append(f"- Phase {phase}: " + ("most common frames " + ", ".join(
+                    f"{r.frame} {100 * r.share:.1f} %" for r in top.itertuples()) if len(top) else
+                    "no term of the frame lexicon occurs") + ".")
         lines.append("")
     if len(effects):
         lines += ["## What the response changed", ""] + effect_lines(effects)
