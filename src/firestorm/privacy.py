@@ -87,9 +87,19 @@ def scrub_people(text: str, key: bytes, platform: str) -> str:
     return REPOST_ATTRIBUTION.sub(lambda m: f"//@{nickname_pseudonym(key, platform, m[1].strip())}:", text)
 
 
-# Shorter names are ordinary words far more often than they are somebody's name.
+# Shorter names are ordinary words far more often than they are somebody's name: two CJK characters, three
+# Latin letters (real XHS nicknames "AI", "is", "cc" would replace those words in every text); a name of digits
+# only ("996", "11") is a number in a text, not a person.
 MIN_NAME_CHARACTERS = 2
+MIN_LATIN_NAME_CHARACTERS = 3
 _ASCII_WORD = re.compile(r"[A-Za-z0-9_]")
+
+
+def replaceable_name(name: str) -> bool:
+    """Whether a nickname is distinctive enough to be replaced wherever it stands in a text."""
+    if len(name) < MIN_NAME_CHARACTERS or name.isdigit():
+        return False
+    return not (name.isascii() and len(name) < MIN_LATIN_NAME_CHARACTERS)
 
 
 class NameScrubber:
@@ -97,8 +107,9 @@ class NameScrubber:
 
     ``names`` are the nicknames read from a case's inputs (authors, repost sources, comment authors,
     mention targets); names in ``keep`` (official accounts, the case's own keywords: institutions and
-    topics, not people) and names shorter than :data:`MIN_NAME_CHARACTERS` stay. A name of Latin letters and
-    digits only counts only as a whole word, so "ab" is not replaced inside "tab" or inside a pseudonym's hex.
+    topics, not people) and names too short or plain to be anybody's (:func:`replaceable_name`) stay. A name of
+    Latin letters and digits only counts only as a whole word, so "abc" is not replaced inside "abcd" or inside a
+    pseudonym's hex.
     """
 
     def __init__(self, key: bytes, names: Iterable[str], keep: Iterable[str] = ()):
@@ -106,8 +117,7 @@ class NameScrubber:
 
         kept = {name.strip().lower() for name in keep if name}
         self.key = key
-        self.names = sorted({name.strip() for name in names if name and len(name.strip()) >= MIN_NAME_CHARACTERS}
-                            - {""})
+        self.names = sorted({name.strip() for name in names if name and replaceable_name(name.strip())})
         self.kept = [name for name in self.names if name.lower() in kept]
         self.replaced = 0
         self._automaton = None

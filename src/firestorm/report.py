@@ -171,7 +171,8 @@ def spread_lines(spread: dict) -> list[str]:
                   f"onset not detected ({onset.get('reason') or 'no burst above the pre-trigger rate'})")
     peak_text = (f"peak {peak['time']} ({_fmt(peak.get('items_per_hour'), 0)} items/h"
                  # The peak falls back to the observed counts when the Hawkes fit is not ok (spread.json says which).
-                 + (" observed, 3-hour mean)" if "observed" in str(peak.get("method", "")) else " expected at the peak)")
+                 + (" observed, 3-hour mean)" if "observed" in str(peak.get("method", ""))
+                    else " expected at the peak)")
                  if peak.get("time") else f"peak {status_note(peak) or 'not identified'}")
     lines.append(f"- {onset_text}; {peak_text}.")
     half_life_note = status_note(half_life)

@@ -29,7 +29,7 @@ from firestorm.ingest.formats import (
     mediacrawler_sqlite_tables, names_in_record, normalise_embedded_comment, unknown_columns,
 )
 from firestorm.ingest.readers import SQLITE_SUFFIXES, ExportError, read_export, redact, sqlite_tables
-from firestorm.privacy import MIN_NAME_CHARACTERS, NameScrubber, author_pseudonym
+from firestorm.privacy import MIN_LATIN_NAME_CHARACTERS, MIN_NAME_CHARACTERS, NameScrubber, author_pseudonym
 from firestorm.schema import POSTS, REJECTS, TIME_PRECISIONS, conform, empty_frame
 
 CHUNK_ROWS = 50_000
@@ -336,8 +336,8 @@ def ingest_case_to_files(case: Case, key: bytes, posts_path: str | Path, rejects
         "not_replaced": len(scrubber.kept),
         "rule": "every nickname stated by the inputs (authors, repost sources, comment authors, mention "
                 "targets) is replaced by its pseudonym wherever it stands in a text, longest first; names of "
-                f"fewer than {MIN_NAME_CHARACTERS} characters and names equal to an official account or a case "
-                "keyword are kept",
+                f"fewer than {MIN_NAME_CHARACTERS} characters ({MIN_LATIN_NAME_CHARACTERS} Latin letters), names of "
+                "digits only and names equal to an official account or a case keyword are kept",
     }
     return qc
 
