@@ -322,10 +322,12 @@ def branching_ratio_text(fit, summary: dict) -> str:
     or only poor, "not identified (…)" when the fit is missing or a parameter sits at its bound."""
     kind, reason = summary.get("status", "ok"), summary.get("reason", "")
     if fit is None or kind not in ("ok", "poor fit"):
-        return f"branching ratio not identified\n({kind}: {reason})" if reason else "branching ratio not identified"
+        # Wrapped to the data panel's width: a reason naming several parameters would run over the QQ panel.
+        return ("branching ratio not identified\n" + wrap_status(f"({kind}: {reason})", 90) if reason
+                else "branching ratio not identified")
     low, high = fit.ci95.get("branching_ratio", [float("nan")] * 2)
     text = f"branching ratio n = {fit.branching_ratio:.2f} [{low:.2f}, {high:.2f}]"
-    return text + (f"\n警告 warning: poor fit ({reason})" if kind == "poor fit" else "")
+    return text + ("\n" + wrap_status(f"警告 warning: poor fit ({reason})", 90) if kind == "poor fit" else "")
 
 
 FRAME_NAMES = {
