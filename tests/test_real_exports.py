@@ -247,6 +247,7 @@ def test_comment_columns_in_post_rows_are_refused_with_a_mapping_to_declare(tmp_
                "likes": "点赞次数"}
     result = ingest_file(path, None, "Asia/Shanghai", key, entry={"comments": mapping})
     assert result.rows_in == 4 and result.embedded_comments == 2 and len(result.posts) == 4
+    assert result.unknown_columns == ()          # the comment columns are read, not ignored
     comments = result.posts[result.posts["kind"] == "comment"]
     assert set(comments["parent_id"]) == {"weibo:4929000000000101"} and comments["post_id"].is_unique
     assert comments["text"].iloc[1] == "@" + nickname_pseudonym(key, "weibo", "山间小路") + " 支持"   # HTML gone

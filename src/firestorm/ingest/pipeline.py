@@ -120,6 +120,7 @@ def iter_file_chunks(path: str | Path, fmt: str | None, timezone: str, key: byte
         absent = sorted(set(embedded.values()) - set(export.header))
         if absent:
             raise IngestError(f"{path}: `comments:` names column(s) {absent} that the file lacks; it has {extra}")
+        extra = [column for column in extra if column not in embedded.values()]   # read, so not unknown
     platform = entry.get("platform") or FORMATS[fmt].platform
     ctx = FileContext(str(path), fmt, platform, entry.get("timezone", timezone), key, crawled_at,
                       columns=entry.get("columns", {}), kind=entry.get("kind", "post"))
