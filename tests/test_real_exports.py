@@ -238,7 +238,8 @@ def test_comment_columns_in_post_rows_are_refused_with_a_mapping_to_declare(tmp_
               "微博图片url,微博视频url,retweet_id,ip,user_authentication,评论人ID,评论人昵称,评论时间,评论内容,点赞次数")
     post = "4929000000000101,Nb01,7100000001,山间小路,小红书AI训练,,,,,1,2,3,2023-08-01 10:00,,,,,广东,普通用户"
     path.write_text(header + "\n" + post + ",7100000002,晚风Lin,Tue Aug 01 10:05:00 +0800 2023,同意,1\n" + post
-                    + ",7100000003,阿木木,Tue Aug 01 10:07:00 +0800 2023,<a href='/n/山间小路'>@山间小路</a> 支持,0\n",
+                    + ",7100000003,阿木木,Tue Aug 01 10:07:00 +0800 2023,<a href='/n/山间小路'>@山间小路</a> 支持,0\n" + post
+                    + ",,,,无,\n",       # a post row without a comment ('无' is the crawlers' word for none)
                     encoding="utf-8-sig")
     with pytest.raises(IngestError, match=r"carry a second record.*`comments: \{text: 评论内容, created_at: 评论时间, "
                                           r"author: 评论人ID, author_name: 评论人昵称, likes: 点赞次数\}`"):
@@ -246,7 +247,7 @@ def test_comment_columns_in_post_rows_are_refused_with_a_mapping_to_declare(tmp_
     mapping = {"text": "评论内容", "created_at": "评论时间", "author": "评论人ID", "author_name": "评论人昵称",
                "likes": "点赞次数"}
     result = ingest_file(path, None, "Asia/Shanghai", key, entry={"comments": mapping})
-    assert result.rows_in == 4 and result.embedded_comments == 2 and len(result.posts) == 4
+    assert result.rows_in == 5 and result.embedded_comments == 2 and len(result.posts) == 5
     assert result.unknown_columns == ()          # the comment columns are read, not ignored
     comments = result.posts[result.posts["kind"] == "comment"]
     assert set(comments["parent_id"]) == {"weibo:4929000000000101"} and comments["post_id"].is_unique

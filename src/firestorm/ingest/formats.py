@@ -135,6 +135,11 @@ def _value(record: dict, *names: str):
     return None
 
 
+def has_value(record: dict, name: str) -> bool:
+    """Whether a record's column holds a value (not empty, not one of the crawlers' words for none)."""
+    return _value(record, name) is not None
+
+
 def _first_name(record: dict, names: tuple[str, ...]) -> str:
     return next((n for n in names if n in record), names[0])
 

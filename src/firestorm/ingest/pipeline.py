@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from firestorm.config import Case, parse_time
 from firestorm.ingest.formats import (
-    EMBEDDED_RECORD, FORMATS, PERSONAL_COLUMNS, FileContext, RowError, embedded_comment_columns, has_columns,
+    EMBEDDED_RECORD, FORMATS, PERSONAL_COLUMNS, FileContext, RowError, embedded_comment_columns, has_columns, has_value,
     mediacrawler_sqlite_tables, names_in_record, normalise_embedded_comment, unknown_columns,
 )
 from firestorm.ingest.readers import SQLITE_SUFFIXES, ExportError, read_export, redact, sqlite_tables
@@ -150,7 +150,7 @@ def iter_file_chunks(path: str | Path, fmt: str | None, timezone: str, key: byte
                 problem = (error.field, error.reason)
         if problem is not None:
             reject(record, *problem)
-        if embedded and record.fields is not None and _value_present(record.fields, embedded["text"]):
+        if embedded and record.fields is not None and has_value(record.fields, embedded["text"]):
             rows_in += 1    # the row's second record: its comment
             comments += 1
             try:
@@ -165,11 +165,6 @@ def iter_file_chunks(path: str | Path, fmt: str | None, timezone: str, key: byte
             yield _chunk(kept, rejects, rows_in, source, fmt, names, extra, comments)
             kept, rejects, names, rows_in, comments = [], [], set(), 0, 0
     yield _chunk(kept, rejects, rows_in, source, fmt, names, extra, comments)
-
-
-def _value_present(fields: dict, column: str) -> bool:
-    value = fields.get(column)
-    return value is not None and str(value).strip() not in ("", "None", "nan")
 
 
 def _damaged(record) -> bool:
