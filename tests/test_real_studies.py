@@ -6,6 +6,7 @@ times, a responding case with few posts around the response read from a weibo-se
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -49,16 +50,15 @@ def real_study(repo, tmp_path_factory):
     workdir = make_workdir(repo, tmp_path_factory.mktemp("real"), only_real_cases)
     data = workdir / "data"
     start, end = pd.Timestamp(WINDOW["start"]), pd.Timestamp(WINDOW["end"])
-    rng = __import__("numpy").random.default_rng(5)
+    rng = np.random.default_rng(5)
+    for folder in ("ws", "sx", "wc", "fork"):
+        (data / folder).mkdir(parents=True)
     exports = {
-        "weibo_search_only": [weibo_search_csv((data / "ws").mkdir(parents=True) or data / "ws/小红书AI.csv",
-                                               burst_times(rng, 600, start, TRIGGER, end))],
-        "spider_xhs_only": [spider_xhs_xlsx((data / "sx").mkdir() or data / "sx/小红书AI训练.xlsx",
-                                            burst_times(rng, 400, start, TRIGGER, end))],
-        "day_precision": weibo_crawler_2019_csv((data / "wc").mkdir() or data / "wc",
-                                                burst_times(rng, 400, start, TRIGGER, end)),
+        "weibo_search_only": [weibo_search_csv(data / "ws/小红书AI.csv", burst_times(rng, 600, start, TRIGGER, end))],
+        "spider_xhs_only": [spider_xhs_xlsx(data / "sx/小红书AI训练.xlsx", burst_times(rng, 400, start, TRIGGER, end))],
+        "day_precision": weibo_crawler_2019_csv(data / "wc", burst_times(rng, 400, start, TRIGGER, end)),
         # 24 posts in two weeks: a handful around the response.
-        "sparse_response": [weibo_search_with_comments_csv((data / "fork").mkdir() or data / "fork/用户协议.csv",
+        "sparse_response": [weibo_search_with_comments_csv(data / "fork/用户协议.csv",
                                                            burst_times(rng, 24, start, TRIGGER, end, 8.0), OFFICIAL,
                                                            RESPONSE)],
     }
