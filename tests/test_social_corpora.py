@@ -113,3 +113,13 @@ def test_cleaning_drops_conflicts_and_leaks_but_keeps_test():
     assert counts["b"]["conflicting_rows"] == 2
     assert counts["a"]["duplicates_within_split"] == 1
     assert counts["a"]["leaked"] == {"train": 2, "eval": 0}
+
+
+def test_transfer_texts_lose_account_names_and_crawler_tails_and_near_copies_compare_equal():
+    from firestorm.sentiment.corpora import CRAWLER_TAIL, comparison_key, scrub_mentions
+
+    texts = pd.Series(["转发//@·漫遊玩家:好消息 @小明 你看", "#话题# 视频 L某某电视台的微博视频", "太好了 ???",
+                       "很长的一段话 展开全文c"])
+    scrubbed = scrub_mentions(texts.str.replace(CRAWLER_TAIL, "", regex=True))
+    assert scrubbed.tolist() == ["转发//@用户:好消息 @用户 你看", "#话题# 视频 L用户的微博视频", "太好了", "很长的一段话"]
+    assert comparison_key(pd.Series(["好消息！！ 武汉加油", "好消息武汉加油"])).nunique() == 1

@@ -360,13 +360,119 @@ def load_social_corpus(sources: str | Iterable[str] | None = None, split: str | 
     return pd.concat(frames, ignore_index=True)
 
 
+# ------------------------------------------------------------------------------------------- transfer set
+TRANSFER_SAMPLE = Path("data/sentiment/transfer/weibo_unlabelled.parquet")
+TRANSFER_REPOSITORY = {"repository": "COVID-19-Weibo-data/COVID-19-sentiment-analysis-dataset-Weibo",
+                       "commit": "c83c628f2b2d2b6a4a6d82306ddf5014776fd22b"}
+TRANSFER_FOLDER = "COVID-19 Unlabeled Weibo Data/"
+MENTIONED = "@用户"   # every @mention in the transfer texts becomes this placeholder: no account name is kept
+
+
+# The crawler behind the unlabelled posts ends most texts with " ?" (an emoji it could not encode) and cut long
+# ones at "展开全文" ("read more", sometimes followed by a stray "c").
+CRAWLER_TAIL = r"(?:\s*(?:展开|收起)全文[a-z]?)?(?:\s*\?)*\s*$"
+VIDEO_CARD = r"L[^\sL]{1,30}?的微博视频"   # "L<account>的微博视频": the account a video was posted by
+# Any @mention up to the punctuation that ends a name: broader than the ingest's MENTION pattern, because
+# nicknames in this crawl also start with characters such as "·".
+ANY_MENTION = r"@[^\s:：@,，。!！?？#/]{1,30}"
+
+
+def comparison_key(texts: pd.Series) -> pd.Series:
+    """Texts reduced to letters, digits and CJK characters, lower-cased: near-copies compare equal."""
+    return texts.str.lower().str.replace(r"[^\w]|_", "", regex=True)
+
+
+def scrub_mentions(texts: pd.Series) -> pd.Series:
+    """``@name`` (and so ``//@name:`` repost chains) replaced by :data:`MENTIONED`, video cards' account too."""
+    return (texts.str.replace(ANY_MENTION, MENTIONED, regex=True)
+            .str.replace(VIDEO_CARD, "L用户的微博视频", regex=True))
+
+
+def build_transfer_sample(mirrors: str | Path, out_file: str | Path = TRANSFER_SAMPLE, rows: int = 60_000,
+                          seed: int = 13, min_chars: int = 4) -> dict:
+    """A seeded sample of unlabelled Weibo posts to distil the teacher into the student (no labels needed).
+
+    Read from the ~1M posts (one GB18030 CSV per day, columns userid,text) of the COVID-19 Weibo repository;
+    user ids are never read into the sample, @mentions are replaced, texts are stripped, deduplicated, and
+    every text that occurs in any labelled social set (any split) is removed, so no test text is distilled.
+    Writes the parquet (column ``text``) and its JSON card; returns the card.
+    """
+    repo = TRANSFER_REPOSITORY
+    git_dir = mirror_git_dir(Path(mirrors), repo["repository"])
+    listing = subprocess.run(["git", f"--git-dir={git_dir}", "ls-tree", "-r", "--name-only", repo["commit"],
+                              TRANSFER_FOLDER], capture_output=True, text=True, check=True).stdout.split("\n")
+    files_read, files_missing, files_without_text, texts = [], [], [], []
+    for path in sorted(p for p in listing if p.endswith(".csv")):
+        try:
+            data = read_blob(git_dir, repo["commit"], path)
+        except FileNotFoundError:   # the snapshot leaves out some large blobs
+            files_missing.append(path)
+            continue
+        frame = pd.read_csv(io.BytesIO(data), encoding="gb18030", encoding_errors="replace",
+                            usecols=lambda column: column == "text", dtype="string", on_bad_lines="skip")
+        if "text" not in frame:   # about half the days hold only (index, userid) columns
+            files_without_text.append(path)
+            continue
+        files_read.append({"path": path, "rows_read": int(len(frame))})
+        texts.append(frame["text"])
+    raw = pd.concat(texts, ignore_index=True)
+    cleaned = scrub_mentions(raw.fillna("").str.replace(CRAWLER_TAIL, "", regex=True).str.strip())
+    cleaned = cleaned[cleaned.str.len() >= min_chars]
+    distinct = cleaned.drop_duplicates()
+    labelled = set(comparison_key(scrub_mentions(load_social_corpus()["text"])))
+    unseen = distinct[~comparison_key(distinct).isin(labelled)]
+    sample = unseen.sample(n=min(rows, len(unseen)), random_state=seed).sort_values(kind="stable")
+    out_file = Path(out_file)
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"text": sample.to_numpy()}).astype("string").to_parquet(
+        out_file, compression="zstd", compression_level=19, index=False)
+    card = {
+        "title": "Unlabelled COVID-19-era Weibo posts (transfer set for distillation)",
+        "file": out_file.name, "repositories": [repo], "folder": TRANSFER_FOLDER,
+        "files_read": len(files_read), "files_absent_from_snapshot": files_missing,
+        "files_without_a_text_column": files_without_text,
+        "rows_read": int(len(raw)), "rows_at_least_min_chars": int(len(cleaned)),
+        "distinct_texts": int(len(distinct)), "in_a_labelled_set": int(len(distinct) - len(unseen)),
+        "rows_kept": int(len(sample)), "seed": seed, "min_chars": min_chars,
+        "cleaning": ("text column only (user ids never read); GB18030 decoded with undecodable bytes replaced; "
+                     "the crawler's tail (' ?', '展开全文', '收起全文') cut; "
+                     f"@mentions replaced by {MENTIONED!r} and video cards' accounts ('L…的微博视频') by "
+                     "'L用户的微博视频'; stripped; texts "
+                     "shorter than min_chars dropped; deduplicated; every text equal to a text of any split of "
+                     "data/sentiment/social once both are reduced to letters, digits and CJK characters "
+                     "(lower-cased, mentions replaced) removed; seeded sample"),
+        "labels": "none: the teacher's probabilities on these texts are the student's targets",
+        "licence": NO_LICENCE,
+        "rebuild": "python -m firestorm.sentiment.corpora --mirrors <folder> --transfer",
+    }
+    out_file.with_suffix(".json").write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n",
+                                             encoding="utf-8")
+    return card
+
+
+def load_transfer_sample(path: str | Path = TRANSFER_SAMPLE) -> pd.Series:
+    """The committed unlabelled transfer texts (see :func:`build_transfer_sample`)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no transfer sample; run from the repository root or rebuild it with "
+                                "python -m firestorm.sentiment.corpora --mirrors <folder> --transfer")
+    return pd.read_parquet(path)["text"].astype("string")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description="Rebuild data/sentiment/social/ from repository snapshots.")
     parser.add_argument("--mirrors", required=True,
                         help="folder holding <owner>+<name>/repo git snapshots of the source repositories")
     parser.add_argument("--out", default=str(SOCIAL_CORPORA))
+    parser.add_argument("--transfer", action="store_true",
+                        help=f"write the unlabelled transfer sample ({TRANSFER_SAMPLE}) instead")
+    parser.add_argument("--transfer-rows", type=int, default=60_000)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.transfer:
+        card = build_transfer_sample(args.mirrors, rows=args.transfer_rows)
+        log.info("transfer sample: %d kept of %d read", card["rows_kept"], card["rows_read"])
+        return
     for name, card in build_social_corpora(args.mirrors, args.out).items():
         log.info("%s: %s kept of %d read", name, card["rows_kept"], card["rows_read"])
 
