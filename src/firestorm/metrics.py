@@ -71,3 +71,55 @@ def classification_metrics(labels: np.ndarray, p_positive: np.ndarray, bins: int
         "expected_calibration_error": float(ece),
         "confusion_matrix": {"labels": list(BINARY_LABELS), "rows_true_columns_predicted": confusion.tolist()},
     }
+
+
+def multiclass_metrics(true_labels, probabilities: np.ndarray, classes, bins: int = 10) -> dict:
+    """Accuracy, macro-F1, per-class F1, top-label expected calibration error and the confusion matrix of a
+    classifier over ``classes`` (the columns of ``probabilities``); rows whose true label is not one of the
+    classes are left out (and counted)."""
+    classes = list(classes)
+    probabilities = np.asarray(probabilities, dtype=float)
+    true_index = pd.Categorical([label if isinstance(label, str) else None for label in true_labels],
+                                categories=classes).codes
+    known = true_index >= 0
+    truth, probabilities = true_index[known], probabilities[known]
+    predicted = probabilities.argmax(axis=1)
+    confusion = np.zeros((len(classes), len(classes)), dtype=int)
+    np.add.at(confusion, (truth, predicted), 1)
+    f1 = {}
+    for index, name in enumerate(classes):
+        tp = confusion[index, index]
+        precision = tp / confusion[:, index].sum() if confusion[:, index].sum() else 0.0
+        recall = tp / confusion[index, :].sum() if confusion[index, :].sum() else 0.0
+        f1[name] = float(2 * precision * recall / (precision + recall)) if precision + recall else 0.0
+    present = [name for index, name in enumerate(classes) if confusion[index, :].sum()]
+    confidence = probabilities.max(axis=1) if len(probabilities) else np.zeros(0)
+    correct = predicted == truth
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    ece = sum(abs(correct[which == b].mean() - confidence[which == b].mean()) * (which == b).mean()
+              for b in range(bins) if (which == b).any())
+    return {
+        "rows": int(known.sum()),
+        "rows_with_other_labels": int((~known).sum()),
+        "accuracy": float(correct.mean()) if len(correct) else float("nan"),
+        # Macro-F1 over the classes the rows contain (a class absent from the truth has no defined recall).
+        "macro_f1": float(np.mean([f1[name] for name in present])) if present else float("nan"),
+        "f1": f1,
+        "expected_calibration_error": float(ece),
+        "confusion_matrix": {"labels": classes, "rows_true_columns_predicted": confusion.tolist()},
+    }
+
+
+def binary_polarity_metrics(true_polarity, p_negative: np.ndarray, p_positive: np.ndarray) -> dict:
+    """Negative-vs-positive accuracy and macro-F1 on the rows labelled negative or positive (neutral and
+    unstated rows left out), the prediction being the likelier of the two: the measure the literature reports
+    for binary sentiment, comparable across models with and without a neutral class."""
+    truth = np.array([label if isinstance(label, str) else "" for label in true_polarity], dtype=object)
+    polar = np.isin(truth, BINARY_LABELS)
+    p_negative, p_positive = np.asarray(p_negative, dtype=float)[polar], np.asarray(p_positive, dtype=float)[polar]
+    total = p_negative + p_positive
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total > 0, p_positive / total, 0.5)
+    metrics = classification_metrics((truth[polar] == "positive").astype(int), share)
+    return {key: metrics[key] for key in ("rows", "accuracy", "macro_f1", "confusion_matrix")}
