@@ -21,6 +21,7 @@ include: "workflow/rules/sentiment.smk"
 include: "workflow/rules/spread.smk"
 include: "workflow/rules/discourse.smk"
 include: "workflow/rules/response.smk"
+include: "workflow/rules/validation.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -35,6 +36,7 @@ rule all:
         expand("results/{case}/figures/volume.png", case=CASES),
         expand("results/{case}/figures/sentiment.png", case=CASES),
         expand("results/{case}/discourse/frames_by_phase.csv", case=CASES),
+        expand("results/{case}/validation/coding_sample.xlsx", case=CASES),
         "results/comparison/distinctive_words_cases.csv",
         "results/comparison/response_timing.csv",
         "results/methods.md",

@@ -161,3 +161,23 @@ def test_power_of_a_planned_sample():
     assert accuracy_half_width(300, 0.75) == pytest.approx(1.96 * np.sqrt(0.75 * 0.25 / 300))
     assert accuracy_half_width(1200, 0.75) == pytest.approx(accuracy_half_width(300, 0.75) / 2)
     assert design_effect([1, 1, 1]) == pytest.approx(1.0) and design_effect([1, 3]) == pytest.approx(1.25)
+
+
+def test_validation_items_carry_own_words_phase_and_context(repo):
+    from firestorm.config import load_case
+    from firestorm.validation import validation_items
+
+    case = load_case(repo / "config/cases/miaoya_camera.yaml")
+    start = case.first_event_time("trigger")
+    posts = pd.DataFrame({
+        "post_id": ["weibo:1", "weibo:2", "weibo:3"], "platform": "weibo", "kind": ["post", "comment", "repost"],
+        "created_at": [start - pd.Timedelta(hours=1), start + pd.Timedelta(hours=1), start + pd.Timedelta(hours=2)],
+        "parent_id": [None, "weibo:1", None],
+        "text": ["协议太霸道", "同意", "转发一下//@用户a1b2:协议太霸道"]})
+    tokens = pd.DataFrame({"post_id": ["weibo:1", "weibo:2", "weibo:3"], "own_text": ["协议太霸道", "同意", "转发一下"]})
+    sentiment = pd.DataFrame({"post_id": ["weibo:1", "weibo:2", "weibo:3"], "label": ["negative", "neutral", "neutral"]})
+    items = validation_items(posts, tokens, sentiment, case).set_index("post_id")
+    assert items.loc["weibo:2", "context"] == "协议太霸道"                     # a comment: its parent's words
+    assert items.loc["weibo:3", "context"] == "转发一下//@用户a1b2:协议太霸道"  # a repost: the chain it quotes
+    assert items.loc["weibo:1", "context"] == "" and items.loc["weibo:3", "text"] == "转发一下"
+    assert items.loc["weibo:1", "phase"] != items.loc["weibo:2", "phase"]

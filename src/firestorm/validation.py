@@ -112,6 +112,26 @@ def stratified_sample(items: pd.DataFrame, strata: list[str], size: int, minimum
     return sample
 
 
+def validation_items(posts: pd.DataFrame, tokens: pd.DataFrame, sentiment: pd.DataFrame, case) -> pd.DataFrame:
+    """Every scored item of a case as the coding sample draws from it: post_id, platform, kind, created_at,
+    phase (:func:`firestorm.discourse.assign_phases`), predicted_label, text (the item's own words as the
+    model read them) and context (a comment's parent's own words, or a repost's whole text with the chain it
+    quotes; empty otherwise)."""
+    from firestorm.discourse import assign_phases
+
+    items = (posts[["post_id", "platform", "kind", "created_at", "parent_id", "text"]]
+             .merge(tokens[["post_id", "own_text"]], on="post_id")
+             .merge(sentiment[["post_id", "label"]].rename(columns={"label": "predicted_label"}), on="post_id"))
+    own = dict(zip(items["post_id"], items["own_text"].fillna("")))
+    parent_words = items["parent_id"].map(own)
+    quoted = items["text"].fillna("").where(items["text"].fillna("") != items["own_text"].fillna(""), "")
+    items["context"] = np.where(items["kind"] == "comment", parent_words.fillna(""),
+                                np.where(items["kind"] == "repost", quoted, ""))
+    items["phase"] = assign_phases(items["created_at"], case).astype(str).to_numpy()
+    items["text"] = items["own_text"].fillna("")
+    return items[["post_id", "platform", "kind", "created_at", "phase", "predicted_label", "text", "context"]]
+
+
 def coding_sample(items: pd.DataFrame, settings: SampleSettings, timezone: str) -> pd.DataFrame:
     """The coding sample of one case (:data:`SAMPLE_COLUMNS`).
 
