@@ -7,15 +7,15 @@ import pandas as pd
 import pytest
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from firestorm.metrics import classification_metrics, split_by_hash
+from firestorm.metrics import binary_polarity_metrics, classification_metrics, multiclass_metrics, split_by_hash
 from firestorm.sentiment import (
-    HELD_OUT_POSTS, AdaptSettings, SentimentModel, TrainSettings, adapt_model, emoticon_labels, fit_temperature,
-    held_out_posts, label_from_probability, load_emoticon_lexicon, review_corpus, score_posts, train_model,
-    unseen_emoticon_posts,
+    EMOTIONS, HELD_OUT_POSTS, POLARITY, TWO_HEAD_LABELS, AdaptSettings, SentimentModel, TrainSettings, adapt_model,
+    emoticon_labels, fit_temperature, gold_targets, head_loss, held_out_posts, label_from_probability, label_heads,
+    load_emoticon_lexicon, review_corpus, score_posts, human_test_sets, train_model, unseen_emoticon_posts,
 )
 
 TINY = TrainSettings(max_train_rows=400, epochs=1, hidden_size=32, layers=1, heads=2, batch_size=32,
-                     max_length=48, test_fraction=0.05)
+                     max_length=48)
 
 
 @pytest.fixture(scope="module")
@@ -43,15 +43,29 @@ def test_model_folder_round_trips_through_transformers_auto_classes(tiny_model):
     folder, evaluation = tiny_model
     tokenizer = AutoTokenizer.from_pretrained(folder)
     model = AutoModelForSequenceClassification.from_pretrained(folder)
-    assert model.config.id2label == {0: "negative", 1: "positive"}
+    assert model.config.id2label == dict(enumerate(TWO_HEAD_LABELS))
+    assert label_heads(model.config.id2label) == {"polarity": [0, 1, 2], "emotion": list(range(3, 9))}
     tokens = tokenizer.convert_ids_to_tokens(tokenizer("服务很好")["input_ids"])
     assert tokens == ["[CLS]", "服", "务", "很", "好", "[SEP]"]
     written = json.loads((folder / "eval.json").read_text())
-    assert written["test"] == evaluation["test"]
-    assert written["test"]["rows"] == evaluation["test_rows"] > 0
-    for name in ("snownlp_bayes", "pysenti_lexicon"):   # baselines scored on the same rows
-        assert written["baselines"][name]["rows"] == written["test"]["rows"]
-        assert 0.5 < written["baselines"][name]["accuracy"] <= 1.0
+    assert written["tests"] == json.loads(json.dumps(evaluation["tests"]))
+    sets = human_test_sets()
+    assert set(written["tests"]) == set(sets) == {"smp2020_usual_test", "smp2020_virus_test", "nlpcc2014_external"}
+    for name, rows in sets.items():
+        metrics = written["tests"][name]
+        assert metrics["polarity"]["rows"] == rows["polarity"].notna().sum()        # surprise has no polarity
+        assert metrics["binary_polarity"]["rows"] == rows["polarity"].isin(["negative", "positive"]).sum()
+        assert metrics["emotion"]["rows"] + metrics["emotion"]["rows_with_other_labels"] == len(rows)
+        for baseline in ("snownlp_bayes", "pysenti_lexicon"):   # scored on the same rows (baselines.json)
+            assert written["baselines"][name][baseline]["binary_polarity"]["rows"] == metrics["binary_polarity"]["rows"]
+    # NLPCC's like/disgust have no SMP2020 counterpart: left out of its emotion test only.
+    assert written["tests"]["nlpcc2014_external"]["emotion"]["rows_with_other_labels"] > 0
+    assert written["tests"]["smp2020_usual_test"]["emotion"]["rows_with_other_labels"] == 0
+    assert written["calibration"]["rows"] > 3000 and set(written["calibration"]["temperatures"]) == {
+        "polarity", "emotion"}
+    onnx = written["onnx_int8"]   # the int8 ONNX export is checked against torch on both heads
+    assert onnx["texts"] == 900 and 0 <= onnx["polarity_max_abs_probability_difference"] < 0.2
+    assert {"polarity_label_agreement", "emotion_label_agreement"} <= set(onnx)
 
 
 def test_scores_obey_the_probability_and_label_contract(tiny_model):
@@ -59,10 +73,87 @@ def test_scores_obey_the_probability_and_label_contract(tiny_model):
     tokens = pd.DataFrame({"post_id": ["a", "b", "c"], "own_text": ["太差了，再也不来", "非常好，推荐", ""]})
     scores = score_posts(tokens, SentimentModel(folder, batch_size=2), (0.4, 0.6))
     assert list(scores["post_id"]) == ["a", "b", "c"]
-    assert np.allclose(scores["p_negative"] + scores["p_positive"], 1.0)
-    assert scores["p_positive"].between(0, 1).all()
-    assert set(scores["label"]) <= {"negative", "neutral", "positive"}
+    assert list(scores.columns[:5]) == ["post_id", "p_negative", "p_neutral", "p_positive", "label"]
+    assert np.allclose(scores[["p_negative", "p_neutral", "p_positive"]].sum(axis=1), 1.0)
+    assert np.allclose(scores[[f"p_emotion_{e}" for e in EMOTIONS]].sum(axis=1), 1.0)
+    polar = scores[["p_negative", "p_neutral", "p_positive"]].to_numpy()
+    assert scores["label"].tolist() == [POLARITY[i] for i in polar.argmax(axis=1)]   # the trained class, no band
+    emotion = scores[[f"p_emotion_{e}" for e in EMOTIONS]].to_numpy()
+    assert scores["emotion"].tolist() == [EMOTIONS[i] for i in emotion.argmax(axis=1)]
     assert (scores["model"] == str(folder)).all()
+    assert score_posts(tokens.head(0), SentimentModel(folder), (0.4, 0.6)).empty
+
+
+def test_a_binary_checkpoint_without_emotions_uses_the_band_and_leaves_emotion_empty(tmp_path):
+    """Config swap to any checkpoint: a two-label model has no neutral output and no emotion head."""
+    from transformers import BertConfig, BertForSequenceClassification
+
+    from firestorm.sentiment import build_char_vocab, make_tokenizer
+
+    tokenizer = make_tokenizer(build_char_vocab(["好差"]), 32)
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=32, num_labels=2)   # LABEL_0, LABEL_1
+    BertForSequenceClassification(config).save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    tokens = pd.DataFrame({"post_id": ["a", "b"], "own_text": ["好", "差"]})
+    scores = score_posts(tokens, SentimentModel(tmp_path), (0.0, 1.0))   # the band covers everything
+    assert scores["p_neutral"].isna().all() and scores["emotion"].isna().all()
+    assert scores["p_emotion_angry"].isna().all()
+    assert (scores["label"] == "neutral").all()
+    assert np.allclose(scores["p_negative"] + scores["p_positive"], 1.0)
+
+
+@pytest.mark.parametrize("labels, heads", [
+    ({0: "LABEL_0", 1: "LABEL_1"}, {"polarity": [0, 1], "emotion": []}),
+    ({0: "POS", 1: "NEG"}, {"polarity": [1, 0], "emotion": []}),
+    ({0: "positive", 1: "negative", 2: "neutral"}, {"polarity": [1, 2, 0], "emotion": []}),
+    (dict(enumerate(reversed(TWO_HEAD_LABELS))), {"polarity": [8, 7, 6], "emotion": [5, 4, 3, 2, 1, 0]}),
+])
+def test_label_heads_read_the_label_names(labels, heads):
+    assert label_heads(labels) == heads
+
+
+def test_label_heads_refuse_what_they_cannot_read():
+    with pytest.raises(ValueError, match="negative and positive"):
+        label_heads({0: "joy", 1: "anger", 2: "fear"})
+    with pytest.raises(ValueError, match="emotion outputs"):
+        label_heads({0: "negative", 1: "positive", 2: "emotion:joy"})
+
+
+def test_head_loss_is_a_cross_entropy_per_head_over_the_rows_that_carry_its_label():
+    import torch
+
+    logits = torch.tensor([[2.0, 0.0, 1.0, 0.5], [0.0, 1.0, -1.0, 0.0]])
+    targets = torch.tensor([[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.3, 0.7]])   # row 0: head A only; row 1: head B only
+    loss = head_loss(logits, targets, [[0, 1], [2, 3]])
+    head_a = -torch.log_softmax(logits[0, [0, 1]], dim=-1)[0]
+    head_b = -(torch.tensor([0.3, 0.7]) * torch.log_softmax(logits[1, [2, 3]], dim=-1)).sum()
+    assert loss.item() == pytest.approx((head_a + head_b).item(), rel=1e-6)
+    whole = head_loss(logits, torch.softmax(logits, dim=-1))
+    assert whole.item() == pytest.approx(
+        -(torch.softmax(logits, -1) * torch.log_softmax(logits, -1)).sum(-1).mean().item())
+
+
+def test_gold_targets_leave_unstated_labels_out_of_the_loss():
+    rows = pd.DataFrame({"text": ["a", "b", "c"], "polarity": ["negative", None, "positive"],
+                         "emotion": ["angry", "surprise", "optimism"],
+                         "source": ["smp2020_usual", "smp2020_virus", "covid19_weibo"]}).astype("string")
+    targets = gold_targets(rows)
+    assert targets[0].tolist() == [1, 0, 0, 1, 0, 0, 0, 0, 0]       # negative + angry
+    assert targets[1].tolist() == [0, 0, 0, 0, 0, 0, 0, 0, 1]       # surprise: no polarity
+    assert targets[2].tolist() == [0, 0, 1, 0, 0, 0, 0, 0, 0]       # COVID's optimism: polarity only
+
+
+def test_multiclass_and_binary_metrics_on_a_small_fixture():
+    probabilities = np.array([[0.7, 0.2, 0.1], [0.1, 0.6, 0.3], [0.2, 0.1, 0.7], [0.5, 0.1, 0.4], [0.3, 0.3, 0.4]])
+    truth = ["negative", "neutral", "positive", "positive", None]
+    metrics = multiclass_metrics(truth, probabilities, POLARITY)
+    assert metrics["rows"] == 4 and metrics["rows_with_other_labels"] == 1
+    assert metrics["accuracy"] == pytest.approx(0.75)
+    assert metrics["confusion_matrix"]["rows_true_columns_predicted"] == [[1, 0, 0], [0, 1, 0], [1, 0, 1]]
+    assert metrics["f1"] == pytest.approx({"negative": 2 / 3, "neutral": 1.0, "positive": 2 / 3})
+    binary = binary_polarity_metrics(truth, probabilities[:, 0], probabilities[:, 2])
+    assert binary["rows"] == 3 and binary["accuracy"] == pytest.approx(2 / 3)   # row 4: 0.5 vs 0.4 -> negative
 
 
 def test_batching_and_length_sorting_do_not_change_probabilities(tiny_model):
@@ -174,24 +265,37 @@ def test_domain_adaptation_on_a_tiny_corpus(tiny_model, tmp_path, repo):
     rows += [(f"{text}{'！' * (i % 4)}{'啊' * (i // 4)}", ["[赞]"]) for i in range(20) for text in positive]
     tokens = pd.DataFrame(rows, columns=["own_text", "emoticons"])
     tokens.insert(0, "post_id", [f"p{number}" for number in range(len(tokens))])
-    settings = AdaptSettings(epochs=4, learning_rate=3e-3, batch_size=16, max_length=48)
+    settings = AdaptSettings(epochs=8, learning_rate=3e-3, batch_size=16, max_length=48)
     report = adapt_model(folder, tmp_path / "adapted", tokens, lexicon, settings, progress=False)
     assert report["held_out_rows"] > 0
-    assert report["adapt_rows"] + report["validation_rows"] + report["held_out_rows"] == 200
+    assert report["adapt_rows"] + report["held_out_rows"] == 200
+    assert report["replayed_social_rows"] == report["adapt_rows"]
     assert report["adapted"]["emoticon_held_out"]["accuracy"] >= report["base"]["emoticon_held_out"]["accuracy"]
     assert report["adapted"]["emoticon_held_out"]["accuracy"] > 0.8
-    assert AutoModelForSequenceClassification.from_pretrained(tmp_path / "adapted").config.num_labels == 2
+    # What decides whether adaptation helps: the human-labelled tests, base and adapted on the same rows.
+    for name in ("base", "adapted"):
+        assert set(report[name]["social_tests"]) == set(human_test_sets())
+    change = report["improves_social_tests"]["change"]["smp2020_usual_test"]["binary_accuracy"]
+    assert change == pytest.approx(report["adapted"]["social_tests"]["smp2020_usual_test"]["binary_polarity"]["accuracy"]
+                                   - report["base"]["social_tests"]["smp2020_usual_test"]["binary_polarity"]["accuracy"])
+    assert AutoModelForSequenceClassification.from_pretrained(tmp_path / "adapted").config.num_labels == 9
     assert json.loads((tmp_path / "adapted" / "adaptation.json").read_text())["adapt_rows"] == report["adapt_rows"]
+    # The scoring model's eval.json carries the adapted model's tests (the response stage's correction reads them).
+    adapted_eval = json.loads((tmp_path / "adapted" / "eval.json").read_text())
+    assert adapted_eval["tests"] == json.loads(json.dumps(report["adapted"]["social_tests"]))
 
 
-def test_temperature_is_fitted_and_used(tiny_model):
+def test_temperatures_are_fitted_per_head_and_used(tiny_model):
+    from firestorm.sentiment import softmax
+
     folder, evaluation = tiny_model
     model = SentimentModel(folder)
-    assert model.temperature == pytest.approx(evaluation["temperature"]) and model.temperature > 0
+    assert model.temperatures == pytest.approx(evaluation["calibration"]["temperatures"])
+    assert all(t > 0 for t in model.temperatures.values())
     logits = model.logits(["服务很好", "太差了"])
-    expected = np.exp(logits / model.temperature)
-    expected = expected[:, 1] / expected.sum(axis=1)
-    assert np.allclose(model.positive_probability(["服务很好", "太差了"]), expected)
+    heads = model.probabilities(["服务很好", "太差了"])
+    assert np.allclose(heads["polarity"], softmax(logits[:, :3] / model.temperatures["polarity"]))
+    assert np.allclose(heads["emotion"], softmax(logits[:, 3:] / model.temperatures["emotion"]))
 
 
 def test_fit_temperature_recovers_an_overconfident_scale():
@@ -203,51 +307,77 @@ def test_fit_temperature_recovers_an_overconfident_scale():
 
 
 # ------------------------------------------------------------------------------------------ distillation
-def write_teacher_labels(folder, rows, seed=13, test_fraction=0.15):
+def write_teacher_labels(folder, rows):
+    from firestorm.sentiment.train import TEACHER_COLUMNS
+
     path = folder / "teacher.parquet"
-    pd.DataFrame(rows, columns=["text", "teacher_p_positive"]).to_parquet(path)
-    path.with_suffix(".json").write_text(json.dumps({"split": {"seed": seed, "test_fraction": test_fraction}}))
+    frame = pd.DataFrame(rows, columns=["text", "source", "polarity", "emotion", "p"]).astype(
+        {"polarity": "string", "emotion": "string"})
+    for i, column in enumerate(TEACHER_COLUMNS):   # teacher: p for negative and angry, the rest spread evenly
+        head = 3 if i < 3 else 6
+        first = i in (0, 3)
+        frame[column] = np.where(first, frame["p"], (1 - frame["p"]) / (head - 1)).astype("float32")
+    frame.drop(columns="p").to_parquet(path)
     return path
 
 
-def test_training_targets_mix_teacher_probabilities_into_labels_and_add_teacher_only_texts(tmp_path):
+def test_training_targets_mix_teacher_probabilities_into_labels_per_head(tmp_path):
     from firestorm.sentiment import training_targets
 
-    train = pd.DataFrame({"text": ["好用", "太差了"], "label": [1, 0]})
-    path = write_teacher_labels(tmp_path, [("好用", 0.9), ("太差了", 0.2), ("还行吧", 0.6), ("测试集文本", 0.1)])
-    settings = TrainSettings(distil_from=str(path), teacher_weight=0.5)
-    texts, targets, summary = training_targets(train, settings, held_back={"测试集文本"})
-    assert texts == ["好用", "太差了", "还行吧"]          # the held-back text is never trained on
-    assert np.allclose(targets[:, 1], [0.5 * 0.9 + 0.5, 0.5 * 0.2, 0.6], atol=1e-6)
-    assert np.allclose(targets.sum(axis=1), 1.0)
-    assert summary["teacher_only_texts"] == 1 and summary["reviews_with_teacher_probability"] == 2
+    path = write_teacher_labels(tmp_path, [("好气", "smp2020_usual", "negative", "angry", 0.8),
+                                           ("没有标签的帖子", "weibo_unlabelled", None, None, 0.4),
+                                           ("惊了", "smp2020_usual", None, "surprise", 0.1)])
+    texts, targets, summary = training_targets(TrainSettings(distil_from=str(path), teacher_weight=0.5))
+    assert texts == ["好气", "没有标签的帖子", "惊了"]
+    assert np.allclose(targets[0, :3], [0.5 * 0.8 + 0.5, 0.5 * 0.1, 0.5 * 0.1])     # gold negative mixed in
+    assert np.allclose(targets[1, :3], [0.4, 0.3, 0.3])                               # teacher alone
+    assert np.allclose(targets[2, :3], [0.1, 0.45, 0.45])                             # no polarity: teacher alone
+    assert np.allclose(targets[2, 3:], 0.5 * np.array([0.1] + [0.18] * 5) + 0.5 * np.eye(6)[5])   # gold surprise
+    assert np.allclose(targets[:, :3].sum(axis=1), 1.0) and np.allclose(targets[:, 3:].sum(axis=1), 1.0)
+    assert summary["rows_by_source"] == {"smp2020_usual": 2, "weibo_unlabelled": 1}
 
 
-def test_teacher_labels_made_for_another_split_are_refused(tmp_path):
+def test_teacher_labels_of_the_review_model_are_refused_with_the_fix(tmp_path):
     from firestorm.sentiment import training_targets
 
-    path = write_teacher_labels(tmp_path, [("好用", 0.9)], seed=99)
-    with pytest.raises(ValueError, match="split seed=99"):
-        training_targets(pd.DataFrame({"text": ["好用"], "label": [1]}), TrainSettings(distil_from=str(path)), set())
+    path = tmp_path / "old.parquet"
+    pd.DataFrame({"text": ["好用"], "teacher_p_positive": [0.9]}).to_parquet(path)
+    with pytest.raises(ValueError, match="make teacher"):
+        training_targets(TrainSettings(distil_from=str(path)))
 
 
-def test_committed_teacher_labels_hold_no_held_out_review_and_agree_with_the_labels(repo):
-    """The committed transfer set (make teacher) must not leak the student's test or calibration reviews."""
-    import yaml
+def test_committed_teacher_labels_hold_no_test_text_and_agree_with_the_labels(repo):
+    """The committed transfer set (make teacher) must not leak any eval, test or external-test post."""
+    from firestorm.sentiment import load_social_corpus
+    from firestorm.sentiment.corpora import comparison_key
+    from firestorm.sentiment.train import TEACHER_COLUMNS
 
-    train_settings = yaml.safe_load((repo / "config/config.yaml").read_text(encoding="utf-8"))["sentiment"]["train"]
-    path = repo / train_settings["distil_from"]
-    card = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-    assert card["split"] == {**card["split"], "seed": train_settings["seed"],
-                             "test_fraction": train_settings["test_fraction"]}
-    labels = pd.read_parquet(path)
-    reviews = review_corpus()
-    held_out = reviews[split_by_hash(reviews["text"], train_settings["test_fraction"], train_settings["seed"])]
+    labels = pd.read_parquet(repo / "data/sentiment/teacher_labels.parquet")
+    held_out = pd.concat([load_social_corpus(split=["eval", "test"], folder=repo / "data/sentiment/social"),
+                          load_social_corpus("nlpcc2014", folder=repo / "data/sentiment/social")])
     assert not labels["text"].isin(set(held_out["text"])).any()
-    labelled = labels.dropna(subset=["label"])
-    agreement = ((labelled["teacher_p_positive"] >= 0.5).astype(int) == labelled["label"].astype(int)).mean()
-    assert agreement > 0.85          # the teacher fits its own training reviews
-    assert labels["teacher_p_positive"].between(0, 1).all() and labels["text"].is_unique
+    assert labels["text"].is_unique
+    probabilities = labels[TEACHER_COLUMNS].to_numpy(dtype=float)
+    assert np.allclose(probabilities[:, :3].sum(axis=1), 1, atol=1e-3)
+    assert np.allclose(probabilities[:, 3:].sum(axis=1), 1, atol=1e-3)
+    polar = labels[labels["polarity"].notna()]
+    agreement = (polar[TEACHER_COLUMNS[:3]].to_numpy().argmax(axis=1)
+                 == pd.Categorical(polar["polarity"], categories=POLARITY).codes).mean()
+    assert agreement > 0.75          # the teacher fits its own training posts
+    unlabelled = labels[labels["source"] == "weibo_unlabelled"]
+    assert len(unlabelled) > 10_000
+    # Near-copies of test posts (the same words, other punctuation) are kept out of the transfer sample too.
+    assert not comparison_key(unlabelled["text"]).isin(set(comparison_key(held_out["text"]))).any()
+
+
+def test_committed_transfer_sample_keeps_no_account_name(repo):
+    from firestorm.sentiment import load_transfer_sample
+
+    texts = load_transfer_sample(repo / "data/sentiment/transfer/weibo_unlabelled.parquet")
+    mentions = texts.str.extractall(r"@(\S{1,12})")[0]
+    assert len(mentions) > 100 and set(mentions.str[:2]) == {"用户"}
+    cards = texts.str.extractall(r"L([^\sL]{1,30}?)的微博视频")[0]
+    assert set(cards) <= {"用户"}
 
 
 def test_q4_blocks_dequantise_as_ggml_defines_them():
@@ -258,14 +388,6 @@ def test_q4_blocks_dequantise_as_ggml_defines_them():
     values = _dequantise_q4_0(scale + nibbles, 32)
     assert values[:16].tolist() == [(j - 8) * 0.5 for j in range(16)]
     assert values[16:].tolist() == [(15 - j - 8) * 0.5 for j in range(16)]
-
-
-def test_review_clauses_are_short_pieces_of_multi_clause_reviews():
-    from firestorm.sentiment.teacher import review_clauses
-
-    clauses = review_clauses(["房间很干净，服务也热情，下次还来！", "一句话评论"])
-    assert "房间很干净，" in clauses and "服务也热情，下次还来！" in clauses
-    assert "一句话评论" not in clauses            # single-clause reviews are already in the set whole
 
 
 def test_readme_python_example_scores_and_charts_without_snakemake(tiny_model, repo, tmp_path):

@@ -33,14 +33,15 @@ def split_by_hash(texts: pd.Series, test_fraction: float, seed: int) -> np.ndarr
     return np.array([bucket(t) < test_fraction for t in texts], dtype=bool)   # bool even when empty
 
 
-def confusion_counts(true_labels, predicted) -> np.ndarray:
-    """3 x 3 counts, rows true negative / neutral / positive, columns the predicted label (same order);
-    pairs with an unknown label on either side are not counted."""
+def confusion_counts(true_labels, predicted, weights=None) -> np.ndarray:
+    """3 x 3 counts (summed ``weights`` when given), rows true negative / neutral / positive, columns the
+    predicted label (same order); pairs with an unknown label on either side are not counted."""
     counts = np.zeros((3, 3))
     true_index = pd.Categorical(true_labels, categories=CLASSES).codes
     predicted_index = pd.Categorical(predicted, categories=CLASSES).codes
     known = (true_index >= 0) & (predicted_index >= 0)
-    np.add.at(counts, (true_index[known], predicted_index[known]), 1)
+    values = 1 if weights is None else np.asarray(weights, dtype=float)[known]
+    np.add.at(counts, (true_index[known], predicted_index[known]), values)
     return counts
 
 

@@ -10,6 +10,9 @@ rule train_sentiment_model:
     input:
         # Teacher probabilities to distil (committed; rebuilt by `make teacher`), when configured.
         teacher=teacher_labels_input,
+        # The human-labelled social-media sets (calibration and test splits) and the baselines' scores on them.
+        social=SOCIAL_CORPUS_FILES,
+        baselines="data/sentiment/baselines.json",
     output:
         config=f"{DEFAULT_MODEL_DIR}/config.json",
         weights=f"{DEFAULT_MODEL_DIR}/model.safetensors",
@@ -53,6 +56,8 @@ rule adapt_sentiment_model:
         ),
         # case, post_id, true_label: what the response stage measures the classifier's errors on.
         held_out=f"{ADAPTED_MODEL_DIR}/held_out_posts.parquet",
+        # The scoring model's tests on human-labelled posts (the base model's when adaptation is not applied).
+        evaluation=f"{ADAPTED_MODEL_DIR}/eval.json",
     params:
         base=lambda wildcards, input: model_location(input.base),
         cases=list(CASES),

@@ -10,4 +10,5 @@ log_to(snakemake)
 
 set_threads(snakemake.threads)
 evaluation = train_model(Path(snakemake.output.config).parent, TrainSettings(**snakemake.params.settings))
-logging.info("test metrics: %s", evaluation["test"])
+for name, test in evaluation["tests"].items():
+    logging.info("%s: %s", name, {head: round(metrics["macro_f1"], 3) for head, metrics in test.items()})

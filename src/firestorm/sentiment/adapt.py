@@ -11,9 +11,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from firestorm.metrics import CLASSES, classification_metrics, confusion_counts, split_by_hash
-from firestorm.sentiment.model import SentimentModel, calibrate, label_from_probability, onnx_check
-from firestorm.sentiment.train import TrainSettings, fit, review_corpus, unique_labelled
+from firestorm.metrics import CLASSES, binary_polarity_metrics, confusion_counts, split_by_hash
+from firestorm.sentiment.corpora import load_social_corpus
+from firestorm.sentiment.evaluate import TRAIN_SOURCES, calibration_rows, evaluate_heads, human_test_sets
+from firestorm.sentiment.model import POLARITY, SentimentModel, calibrate, label_heads, onnx_check
+from firestorm.sentiment.train import fit, gold_targets, unique_labelled
 
 EMOTICON_TARGETS = {"positive": 1.0, "negative": 0.0, "neutral": 0.5}
 EMOTICON_CLASS = {target: name for name, target in EMOTICON_TARGETS.items()}   # 0.5 -> "neutral"
@@ -102,8 +104,8 @@ class AdaptSettings:
     epochs: int = 2
     learning_rate: float = 5e-4
     batch_size: int = 64
-    replay_fraction: float = 1.0   # review rows mixed in per emoticon row, against forgetting
-    neutral_band: tuple = (0.35, 0.65)   # only to report how many neutral-emoticon posts land in it
+    replay_fraction: float = 1.0   # human-labelled training posts mixed in per emoticon row, against forgetting
+    neutral_band: tuple = (0.35, 0.65)   # labels posts only for a model without a neutral output
     max_length: int = 128
     # Fewer emoticon-labelled texts than this (or than min_per_class negative or positive ones: calibration and
     # the held-out accuracy need both polarities) and the base model scores the posts unchanged. Exports that
@@ -155,15 +157,43 @@ def keep_base_model(base_dir: str | Path, out_dir: str | Path, labelled: pd.Data
     return report
 
 
+def emoticon_targets(labels: np.ndarray, heads: dict[str, list[int]], outputs: int) -> np.ndarray:
+    """Targets of emoticon-labelled posts, one column per model output: the polarity head's class of the
+    emoticon (0 negative, 0.5 neutral, 1 positive; a model without a neutral output gets 0.5/0.5), no emotion
+    target."""
+    targets = np.zeros((len(labels), outputs), dtype=np.float32)
+    polarity = heads["polarity"]
+    for value, name in EMOTICON_CLASS.items():
+        rows = np.flatnonzero(np.asarray(labels, dtype=float) == value)
+        if name in POLARITY and len(polarity) == 3:
+            targets[rows, polarity[POLARITY.index(name)]] = 1
+        else:   # binary model: negative / positive, neutral as an even split
+            share = {"negative": 0.0, "neutral": 0.5, "positive": 1.0}[name]
+            targets[rows, polarity[0]], targets[rows, polarity[-1]] = 1 - share, share
+    return targets
+
+
+def predicted_labels(scorer: SentimentModel, texts: list[str], neutral_band) -> np.ndarray:
+    """negative / neutral / positive per text: the likeliest class, or the band for a model without neutral."""
+    from firestorm.sentiment.model import label_from_probability
+
+    polarity = scorer.probabilities(texts)["polarity"]
+    if scorer.has_neutral:
+        return np.asarray(POLARITY, dtype=object)[polarity.argmax(axis=1)] if len(texts) else np.array([])
+    return label_from_probability(polarity[:, -1], tuple(neutral_band))
+
+
 def adapt_model(base_dir: str | Path, out_dir: str | Path, tokens: pd.DataFrame, lexicon: dict[str, int],
                 settings: AdaptSettings = AdaptSettings(), progress: bool = True) -> dict:
     """Adapt a sentiment model to the study's own posts by distant supervision from emoticons.
 
-    Fine-tunes a copy of ``base_dir`` on emoticon-labelled posts (emoticons removed from the input) mixed
-    with replayed review rows, and reports the base and adapted model on a held-out slice of emoticon-labelled
-    posts and on the review test split. Writes the adapted model folder and ``adaptation.json``
-    (``applied: true``). With too few emoticon-labelled posts (:func:`adaptation_shortfall`) the study goes on
-    with the base model: :func:`keep_base_model`, ``applied: false`` and the reason.
+    Fine-tunes a copy of ``base_dir`` on emoticon-labelled posts (emoticons removed from the input; the
+    polarity head only) mixed with replayed human-labelled training posts (both heads), recalibrates it on the
+    human-labelled eval splits, and reports the base and the adapted model on a held-out slice of
+    emoticon-labelled posts and on the human-labelled social-media tests, the measure that decides whether
+    adaptation helps. Writes the adapted model folder and ``adaptation.json`` (``applied: true``). With too few
+    emoticon-labelled posts (:func:`adaptation_shortfall`) the study goes on with the base model:
+    :func:`keep_base_model`, ``applied: false`` and the reason.
     """
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -174,84 +204,97 @@ def adapt_model(base_dir: str | Path, out_dir: str | Path, tokens: pd.DataFrame,
         return keep_base_model(base_dir, out_dir, labelled, settings, shortfall)
     held_out_mask = split_by_hash(labelled["text"], settings.held_out_fraction, settings.seed)
     adapt_rows, held_out_all = labelled[~held_out_mask], labelled[held_out_mask]
-    # Polar rows are scored as a classification; neutral rows (target 0.5) by how many land in the band.
-    held_out, held_out_neutral = held_out_all[held_out_all["label"] != 0.5], held_out_all[held_out_all["label"] == 0.5]
-    is_validation = split_by_hash(adapt_rows["text"], 0.1, settings.seed + 1)
-    adapt_rows, validation = adapt_rows[~is_validation], adapt_rows[is_validation]
+    held_out = held_out_all[held_out_all["label"] != 0.5]
+    held_out_neutral = held_out_all[held_out_all["label"] == 0.5]
     if len(adapt_rows) > settings.max_rows:
         adapt_rows = adapt_rows.sample(n=settings.max_rows, random_state=settings.seed)
-    # A model trained here knows its review split; for any other model, use the default split.
     eval_file = Path(base_dir) / "eval.json"
     base_eval = json.loads(eval_file.read_text(encoding="utf-8")) if eval_file.exists() else {}
-    split = base_eval.get("settings", {})
-    reviews = review_corpus()
-    review_test = split_by_hash(reviews["text"], split.get("test_fraction", TrainSettings.test_fraction),
-                                split.get("seed", TrainSettings.seed))
-    replay = reviews[~review_test].sample(n=min(int(len(adapt_rows) * settings.replay_fraction),
-                                                int((~review_test).sum())), random_state=settings.seed)
-    mixed = pd.concat([adapt_rows, replay], ignore_index=True)
+    social = load_social_corpus(TRAIN_SOURCES, "train")
+    replay = social.sample(n=min(int(len(adapt_rows) * settings.replay_fraction), len(social)),
+                           random_state=settings.seed)
 
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
     model = AutoModelForSequenceClassification.from_pretrained(base_dir)
-    targets = mixed["label"].to_numpy(dtype=np.float32)
-    fit(model, tokenizer, mixed["text"].tolist(), np.stack([1 - targets, targets], axis=1), epochs=settings.epochs,
-        learning_rate=settings.learning_rate, batch_size=settings.batch_size, max_length=settings.max_length,
-        seed=settings.seed, progress=progress, description="adapting to emoticon-labelled posts")
+    heads = label_heads(model.config.id2label)
+    outputs = model.config.num_labels
+    replay_targets = (gold_targets(replay) if outputs == 9 and heads["emotion"]
+                      else emoticon_targets(replay["polarity"].map({"negative": 0.0, "neutral": 0.5,
+                                                                    "positive": 1.0}).fillna(-1).to_numpy(),
+                                            heads, outputs))
+    texts = adapt_rows["text"].tolist() + replay["text"].tolist()
+    targets = np.concatenate([emoticon_targets(adapt_rows["label"].to_numpy(), heads, outputs), replay_targets])
+    fit(model, tokenizer, texts, targets, epochs=settings.epochs, learning_rate=settings.learning_rate,
+        batch_size=settings.batch_size, max_length=settings.max_length, seed=settings.seed, progress=progress,
+        description="adapting to emoticon-labelled posts", heads=[c for c in heads.values() if c])
     model.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
-    # Recalibrate on emoticon-labelled validation rows plus as many replayed reviews: the scale of the logits moved.
-    polar_validation = validation[validation["label"] != 0.5]
-    calibration = pd.concat([polar_validation, replay.head(len(polar_validation))], ignore_index=True)
-    temperature = calibrate(out_dir, calibration["text"].tolist(), calibration["label"].to_numpy(dtype=int),
-                            settings.max_length)
+    # Recalibrate on the human-labelled eval splits: the scale of the logits moved.
+    calibration = calibration_rows()
+    calibration_targets = (gold_targets(calibration) if outputs == 9 and heads["emotion"]
+                           else calibration["polarity"].map({"negative": 0, "positive": 1}))
+    if not (outputs == 9 and heads["emotion"]):
+        polar = calibration_targets.notna().to_numpy()
+        calibration, calibration_targets = calibration[polar], calibration_targets[polar].astype(int).to_numpy()
+    temperatures = calibrate(out_dir, calibration["text"].tolist(), calibration_targets, settings.max_length)
 
-    review_rows = reviews[review_test]
     report = {"applied": True, "reason": "", "base_model": str(base_dir), "adapted_model": str(out_dir),
               "scoring_model": str(out_dir), "settings": settings.__dict__,
               "emoticon_labelled_posts": int(len(labelled)),
               "emoticon_labelled_by_class": {name: int((labelled["label"] == target).sum())
                                              for name, target in EMOTICON_TARGETS.items()},
-              "adapt_rows": int(len(adapt_rows)),
-              "replayed_review_rows": int(len(replay)), "validation_rows": int(len(validation)),
-              "temperature": temperature, "held_out_rows": int(len(held_out)),
-              "held_out_neutral_rows": int(len(held_out_neutral)),
+              "adapt_rows": int(len(adapt_rows)), "replayed_social_rows": int(len(replay)),
+              "calibration_rows": int(len(calibration)), "temperatures": temperatures,
+              "held_out_rows": int(len(held_out)), "held_out_neutral_rows": int(len(held_out_neutral)),
               "held_out_positive_share": float(held_out["label"].mean()) if len(held_out) else None}
     for name, folder in (("base", base_dir), ("adapted", out_dir)):
         scorer = SentimentModel(folder, max_length=settings.max_length)
+        polar = scorer.probabilities(held_out["text"].tolist())["polarity"]
+        held_out_truth = held_out["label"].map(EMOTICON_CLASS).to_numpy(dtype=object)
         report[name] = {
-            "emoticon_held_out": classification_metrics(held_out["label"].to_numpy(dtype=int),
-                                                        scorer.positive_probability(held_out["text"].tolist())),
+            "emoticon_held_out": binary_polarity_metrics(held_out_truth, polar[:, 0], polar[:, -1]),
             "neutral_emoticon_held_out": neutral_metrics(
-                scorer.positive_probability(held_out_neutral["text"].tolist()), settings.neutral_band),
+                predicted_labels(scorer, held_out_neutral["text"].tolist(), settings.neutral_band)),
             "emoticon_confusion_3class": three_class_confusion(
                 held_out_all["label"].to_numpy(dtype=float),
-                scorer.positive_probability(held_out_all["text"].tolist()), settings.neutral_band),
-            "review_test": classification_metrics(review_rows["label"].to_numpy(),
-                                                  scorer.positive_probability(review_rows["text"].tolist())),
+                predicted_labels(scorer, held_out_all["text"].tolist(), settings.neutral_band)),
+            "social_tests": {test: evaluate_heads(rows, scorer.probabilities(rows["text"].tolist()))
+                             for test, rows in human_test_sets().items()},
         }
-    report["onnx_int8"] = onnx_check(out_dir, review_rows["text"].tolist()[:500] + held_out["text"].tolist()[:500])
+    report["improves_social_tests"] = improves_social_tests(report["base"]["social_tests"],
+                                                            report["adapted"]["social_tests"])
+    report["onnx_int8"] = onnx_check(out_dir, held_out["text"].tolist()[:500])
     (out_dir / "adaptation.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
-    (out_dir / "eval.json").write_text(json.dumps({**base_eval, "model": str(out_dir), "adaptation": report},
-                                                  indent=2, ensure_ascii=False), encoding="utf-8")
+    # The scoring model's tests are the adapted model's (what the response stage's correction reads).
+    adapted_eval = {**base_eval, "model": str(out_dir), "tests": report["adapted"]["social_tests"],
+                    "base_model_tests": base_eval.get("tests"), "adaptation": report}
+    (out_dir / "eval.json").write_text(json.dumps(adapted_eval, indent=2, ensure_ascii=False), encoding="utf-8")
     return report
 
 
-def three_class_confusion(targets: np.ndarray, p_positive: np.ndarray, neutral_band) -> dict:
-    """Counts of (emoticon class, model label) with the neutral band: rows true negative / neutral / positive
-    (targets 0 / 0.5 / 1), columns the labels; reported in adaptation.json."""
+def improves_social_tests(base: dict, adapted: dict) -> dict:
+    """Per test set, the change in binary and three-class polarity macro-F1 from base to adapted, and whether
+    adaptation improved binary accuracy on every set (the criterion for switching it on by default)."""
+    change = {}
+    for test, metrics in base.items():
+        change[test] = {head: adapted[test][head]["macro_f1"] - metrics[head]["macro_f1"]
+                        for head in ("binary_polarity", "polarity") if head in metrics and head in adapted[test]}
+        change[test]["binary_accuracy"] = (adapted[test]["binary_polarity"]["accuracy"]
+                                           - metrics["binary_polarity"]["accuracy"])
+    return {"change": change, "every_set_improved": all(c["binary_accuracy"] > 0 for c in change.values())}
+
+
+def three_class_confusion(targets: np.ndarray, labels: np.ndarray) -> dict:
+    """Counts of (emoticon class, model label): rows true negative / neutral / positive (targets 0 / 0.5 / 1),
+    columns the labels; reported in adaptation.json."""
     true_labels = [EMOTICON_CLASS[float(target)] for target in np.asarray(targets)]
-    labels = label_from_probability(np.asarray(p_positive), tuple(neutral_band))
     return {"labels": list(CLASSES),
             "rows_true_columns_predicted": confusion_counts(true_labels, labels).astype(int).tolist()}
 
 
-def neutral_metrics(p_positive: np.ndarray, neutral_band) -> dict:
-    """How a model treats posts whose emoticons are all neutral: share inside the neutral band, mean P(positive)."""
-    p_positive = np.asarray(p_positive)
-    if not len(p_positive):
+def neutral_metrics(labels: np.ndarray) -> dict:
+    """How a model labels posts whose emoticons are all neutral: the share of each label."""
+    labels = np.asarray(labels, dtype=object)
+    if not len(labels):
         return {"rows": 0}
-    low, high = neutral_band
-    return {"rows": int(len(p_positive)),
-            "share_in_neutral_band": float(np.mean((p_positive >= low) & (p_positive <= high))),
-            "share_negative": float(np.mean(p_positive < low)), "mean_p_positive": float(p_positive.mean())}
-
+    return {"rows": int(len(labels)), **{f"share_{name}": float(np.mean(labels == name)) for name in CLASSES}}

