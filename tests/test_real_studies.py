@@ -46,6 +46,7 @@ def real_study(repo, tmp_path_factory):
     def only_real_cases(config):
         config["cases"] = cases
         config["demo"]["generate"] = False
+        config["sentiment"]["adapt"]["enabled"] = True   # off by default; its no-emoticon path is checked here
 
     workdir = make_workdir(repo, tmp_path_factory.mktemp("real"), only_real_cases)
     data = workdir / "data"

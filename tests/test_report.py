@@ -111,3 +111,45 @@ def test_summary_names_the_observed_peak_and_only_frames_that_occur(repo):
     assert "(26 items/h observed, 3-hour mean)" in summary and "expected at the peak" not in summary
     assert "Phase trigger: most common frames ai_training 0.4 %." in summary
     assert "Phase boycott: no term of the frame lexicon occurs." in summary
+
+
+def test_methods_show_the_human_labelled_tests_beside_the_baselines_and_say_adaptation_is_off():
+    from firestorm.report import sentiment_method_lines
+
+    def metrics(accuracy):
+        return {"accuracy": accuracy, "macro_f1": accuracy - 0.1}
+
+    evaluation = {"model": "results/models/sentiment", "architecture": "character-level BERT",
+                  "distillation": {"teacher_labels": "data/sentiment/teacher_labels.parquet", "rows": 1000,
+                                   "rows_by_source": {"smp2020_usual": 600, "weibo_unlabelled": 400},
+                                   "teacher_weight": 0.5},
+                  "tests": {"smp2020_usual_test": {"polarity": metrics(0.8), "binary_polarity": metrics(0.913),
+                                                   "emotion": metrics(0.7)}},
+                  "baselines": {"smp2020_usual_test": {"snownlp_bayes": {"binary_polarity": metrics(0.619)},
+                                                       "pysenti_lexicon": {"binary_polarity": metrics(0.818)}}}}
+    text = "\n".join(sentiment_method_lines(evaluation, None, {"neutral_band": [0.35, 0.65], "runtime": "onnx"}))
+    assert "| SMP2020-EWECT general Weibo test | 0.800 | 0.700 | 0.913 | 0.600 | 0.619 | 0.818 |" in text
+    assert "600 smp2020_usual, 400 weibo_unlabelled" in text
+    assert "Emoticon adaptation is off" in text and "a trained neutral class" in text
+    binary = "\n".join(sentiment_method_lines({"model": "hub/model"}, None, {"neutral_band": [0.4, 0.6]}))
+    assert "neutral band [0.4, 0.6]" in binary
+
+
+def test_methods_show_the_human_validation_or_the_power_of_the_planned_sample(repo):
+    from firestorm.report import validation_lines
+
+    case = load_case(repo / "config/cases/miaoya_camera.yaml")
+    config = {"validation": {"sample_size": 300}, "demo": {"generate": True}}
+    uncoded = {"coded": False, "power": {"planned_items": 300, "accuracy_ci95_half_width_at_75_percent": 0.049}}
+    text = "\n".join(validation_lines([case], {case.name: uncoded}, config))
+    assert "not coded yet" in text and "±0.049" in text and "**simulated**" in text
+    coded = {"coded": True, "power": {}, "adjudication": {"ties": 4},
+             "agreement": {"items": 300, "coders": ["coder_a", "coder_b"],
+                           "krippendorff_alpha": {"estimate": 0.71, "ci95": [0.65, 0.77]},
+                           "pairwise_cohen_kappa": [{"coders": ["coder_a", "coder_b"], "estimate": 0.7,
+                                                     "ci95": [0.64, 0.76]}]},
+             "model": {"accuracy": 0.8, "accuracy_ci95": [0.75, 0.85], "macro_f1": 0.7, "macro_f1_ci95": [0.6, 0.8],
+                       "confusion_matrix": {"rows_true_columns_predicted": [[100, 5, 1], [10, 90, 3], [2, 4, 80]]}}}
+    text = "\n".join(validation_lines([case], {case.name: coded}, config))
+    assert "| 300 | 2 | 0.710 (0.650–0.770) | coder_a & coder_b 0.700 (0.640–0.760) | 0.800 (0.750–0.850) |" in text
+    assert "[100, 5, 1]" in text

@@ -191,3 +191,28 @@ def test_hawkes_status_flags_bounds_and_a_rejected_time_rescaling_test(miaoya):
     assert hawkes_status(replace(fit, ks_pvalue=0.5, at_bound=("background_per_hour[weibo] at lower bound",))) == {
         "status": "ok", "reason": ""}
     assert hawkes_status(replace(fit, items=40))["status"] == "too few items"
+
+
+def test_emotion_shares_per_day_and_phase_carry_every_emotion_with_wilson_intervals(demo_corpus):
+    from firestorm.sentiment import EMOTIONS
+    from firestorm.spread import emotion_shares, emotion_tables
+
+    frame = pd.DataFrame({"day": ["d1", "d1", "d1", "d2"], "emotion": ["angry", "angry", "happy", None]})
+    table = emotion_shares(frame, ["day"])
+    assert len(table) == len(EMOTIONS)          # d2 has no scored item; d1 gets a row for every emotion
+    angry = table.set_index("emotion").loc["angry"]
+    assert (angry["posts"], angry["items"]) == (2, 3) and angry["share"] == pytest.approx(2 / 3)
+    low, high = wilson_interval(np.array([2]), np.array([3]))
+    assert (angry["low"], angry["high"]) == pytest.approx((low[0], high[0]))
+    assert table.groupby("day")["share"].sum().tolist() == pytest.approx([1.0])
+    assert emotion_shares(frame.assign(emotion=None), ["day"]).empty     # a model without an emotion head
+
+    case = demo_corpus["miaoya_camera"][0]
+    start = case.first_event_time("trigger")
+    posts = pd.DataFrame({"post_id": ["a", "b", "c"],
+                          "created_at": [start - pd.Timedelta(hours=1), start + pd.Timedelta(hours=1),
+                                         start + pd.Timedelta(hours=2)]})
+    sentiment = pd.DataFrame({"post_id": ["a", "b", "c"], "emotion": ["neutral", "angry", "sad"]})
+    daily, by_phase = emotion_tables(posts, sentiment, case)
+    assert by_phase.groupby("phase", observed=True)["items"].first().tolist() == [1, 2]
+    assert set(daily["emotion"]) == set(EMOTIONS)

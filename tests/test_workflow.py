@@ -15,7 +15,7 @@ from conftest import load_tool, make_workdir, people_in_exports, readable_text, 
 pytestmark = pytest.mark.slow
 
 STAGES = ["demo_exports", "ingest", "segment_shard", "merge_tokens", "train_sentiment_model",
-          "adapt_sentiment_model", "score_sentiment_shard", "merge_sentiment", "spread", "discourse",
+          "score_sentiment_shard", "merge_sentiment", "spread", "discourse",
           "compare_words", "compare_response"]
 
 
@@ -50,7 +50,8 @@ def test_every_output_is_written_and_reconciled(finished_run):
         spread = json.loads((results / "spread.json").read_text())
         assert spread["onset"]["time"] is not None
         assert "hawkes" in spread and 0 < spread["hawkes"]["estimates"]["branching_ratio"] < 1
-        for figure in ("volume", "engagement", "hawkes", "sentiment", "frames", "distinctive_words", "network"):
+        for figure in ("volume", "engagement", "hawkes", "sentiment", "emotion", "frames", "distinctive_words",
+                       "network"):
             assert (results / "figures" / f"{figure}.png").stat().st_size > 10_000, figure
             svg = (results / "figures" / f"{figure}.svg").read_text(encoding="utf-8")
             assert "<svg" in svg and svg.count("<!-- ") > 3, figure      # texts (titles, labels) drawn
@@ -66,11 +67,20 @@ def test_every_output_is_written_and_reconciled(finished_run):
     assert set(words["group"]) == {"xhs_trik_ai", "miaoya_camera"} and words["word"].notna().all()
     assert (workdir / "results/comparison/figures/its.png").stat().st_size > 10_000
     evaluation = json.loads((workdir / "results/models/sentiment/eval.json").read_text())
-    assert evaluation["test"]["rows"] > 0 and 0 <= evaluation["test"]["accuracy"] <= 1
-    adaptation = json.loads((workdir / "results/models/sentiment_adapted/adaptation.json").read_text())
-    assert adaptation["held_out_rows"] > 0
-    assert (pd.read_parquet(workdir / "results/xhs_trik_ai/sentiment.parquet")["model"]
-            == "results/models/sentiment_adapted").all()
+    for name in ("smp2020_usual_test", "smp2020_virus_test", "nlpcc2014_external"):
+        test = evaluation["tests"][name]
+        assert test["polarity"]["rows"] > 2000 and 0 <= test["emotion"]["macro_f1"] <= 1
+        assert evaluation["baselines"][name]["pysenti_lexicon"]["binary_polarity"]["rows"] == \
+            test["binary_polarity"]["rows"]
+    # Adaptation is off by default: the base model scores, its neutral class is a trained class.
+    assert not (workdir / "results/models/sentiment_adapted").exists()
+    scores = pd.read_parquet(workdir / "results/xhs_trik_ai/sentiment.parquet")
+    assert (scores["model"] == "results/models/sentiment").all()
+    assert scores["p_neutral"].notna().all() and scores["emotion"].notna().all()
+    daily_emotion = pd.read_csv(workdir / "results/xhs_trik_ai/daily_emotion.csv")
+    assert set(daily_emotion["emotion"]) == {"angry", "fear", "happy", "neutral", "sad", "surprise"}
+    human = effects[effects["measure"].str.contains("human-labelled test posts")]
+    assert set(human["case"]) == {"xhs_trik_ai", "miaoya_camera"}
 
 
 def test_no_raw_identity_anywhere_in_results(finished_run):

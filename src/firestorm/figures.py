@@ -16,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
@@ -167,6 +168,115 @@ def sentiment_figure(daily, case, png_path, min_items: int = 20) -> None:
     axes[0, 0].set_title(f"{case.title}：情感 sentiment per day (95% Wilson CI; days with ≥{min_items} items)")
     axes[-1, 0].set_xlabel(f"日期 day ({case.timezone})")
     axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+    save(fig, png_path)
+
+
+EMOTION_COLOURS = {"angry": "#c0392b", "fear": "#8e44ad", "happy": "#27ae60", "neutral": "#7f8c8d",
+                   "sad": "#2980b9", "surprise": "#e67e22"}
+EMOTION_NAMES = {"angry": "愤怒 angry", "fear": "恐惧 fear", "happy": "高兴 happy", "neutral": "中性 neutral",
+                 "sad": "悲伤 sad", "surprise": "惊奇 surprise"}
+
+
+def emotion_figure(daily, by_phase, case, png_path, phase_titles: dict | None = None, min_items: int = 20) -> None:
+    """Emotion shares per day (lines, Wilson 95 % bands; days with at least ``min_items`` scored items) and
+    per phase (bars with Wilson 95 % intervals)."""
+    apply_style()
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7.5), gridspec_kw={"height_ratios": [3, 2]})
+    if daily.empty:
+        for ax in (top, bottom):
+            ax.text(0.5, 0.5, "模型没有情绪输出 the sentiment model has no emotion head", ha="center",
+                    va="center", transform=ax.transAxes)
+            ax.set_axis_off()
+        top.set_title(f"{case.title}：情绪 emotions")
+        save(fig, png_path)
+        return
+    emotions = list(dict.fromkeys(daily["emotion"]))
+    enough = daily[daily["items"] >= min_items]
+    for emotion in emotions:
+        rows = enough[enough["emotion"] == emotion]
+        colour = EMOTION_COLOURS.get(emotion)
+        top.plot(rows["day"], rows["share"], marker="o", markersize=3, color=colour,
+                 label=EMOTION_NAMES.get(emotion, emotion))
+        top.fill_between(rows["day"], rows["low"], rows["high"], color=colour, alpha=0.15, linewidth=0)
+    top.set_ylim(0, 1)
+    top.set_ylabel("占比 share of scored items")
+    top.set_xlabel(f"日期 day ({case.timezone})")
+    top.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+    mark_events(top, case.timeline, case.timezone)
+    top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    top.set_title(f"{case.title}：情绪 emotions per day (95% Wilson CI; days with ≥{min_items} items)")
+    phases = list(dict.fromkeys(by_phase["phase"]))
+    width = 0.8 / max(1, len(emotions))
+    for i, emotion in enumerate(emotions):
+        rows = by_phase[by_phase["emotion"] == emotion].set_index("phase").reindex(phases)
+        x = np.arange(len(phases)) + (i - (len(emotions) - 1) / 2) * width
+        errors = np.vstack([rows["share"] - rows["low"], rows["high"] - rows["share"]]).clip(min=0)
+        bottom.bar(x, rows["share"], width, yerr=errors, capsize=2, color=EMOTION_COLOURS.get(emotion),
+                   error_kw={"linewidth": 0.8})
+    titles = phase_titles or {}
+    items = by_phase.groupby("phase", sort=False)["items"].first()
+    bottom.set_xticks(np.arange(len(phases)),
+                      [f"{titles.get(p, p)}\nn = {int(items.get(p, 0)):,}" for p in phases], fontsize=8)
+    bottom.set_ylabel("占比 share of scored items")
+    bottom.set_xlabel("阶段 phase (95% Wilson CI)")
+    save(fig, png_path)
+
+
+def validation_figure(coded: pd.DataFrame, case, png_path, bins: int = 5) -> None:
+    """Reliability of the model against the study's own human codes: per polarity class, the weighted share
+    of items coded as that class against the model's predicted probability of it (binned; point size = items),
+    and the weighted confusion matrix. ``coded`` has p_negative, p_neutral, p_positive, predicted_label,
+    adjudicated and weight per coded item (empty: nobody has coded yet)."""
+    from firestorm.metrics import CLASSES
+
+    apply_style()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.8), gridspec_kw={"width_ratios": [3, 2]})
+    coded = coded[coded["adjudicated"].isin(CLASSES)] if len(coded) else coded
+    if coded.empty:
+        for ax in (left, right):
+            ax.text(0.5, 0.5, "尚未人工编码 no human codes yet", ha="center", va="center", transform=ax.transAxes)
+            ax.set_axis_off()
+        fig.suptitle(f"{case.title}：人工验证 human validation")
+        save(fig, png_path)
+        return
+    edges = np.linspace(0, 1, bins + 1)
+    for label in CLASSES:
+        probability = coded[f"p_{label}"].to_numpy(dtype=float)
+        is_label = (coded["adjudicated"] == label).to_numpy()
+        weights = coded["weight"].to_numpy(dtype=float)
+        which = np.clip(np.digitize(probability, edges[1:-1]), 0, bins - 1)
+        xs, ys, sizes = [], [], []
+        for b in range(bins):
+            members = which == b
+            if members.sum() >= 3:
+                xs.append(np.average(probability[members], weights=weights[members]))
+                ys.append(np.average(is_label[members], weights=weights[members]))
+                sizes.append(members.sum())
+        left.plot(xs, ys, marker="o", color=SENTIMENT_COLOURS[label], label=label)
+        left.scatter(xs, ys, s=np.asarray(sizes) * 3, color=SENTIMENT_COLOURS[label], alpha=0.3)
+    left.plot([0, 1], [0, 1], color="#999999", linestyle="--", linewidth=1, label="perfect calibration")
+    left.set_xlim(0, 1)
+    left.set_ylim(0, 1)
+    left.set_xlabel("模型概率 predicted probability of the class")
+    left.set_ylabel("人工编码占比 share coded as the class (weighted)")
+    left.legend(fontsize=8, loc="upper left")
+    confusion = np.zeros((3, 3))
+    truth = pd.Categorical(coded["adjudicated"], categories=CLASSES).codes
+    guess = pd.Categorical(coded["predicted_label"], categories=CLASSES).codes
+    known = (truth >= 0) & (guess >= 0)
+    np.add.at(confusion, (truth[known], guess[known]), coded["weight"].to_numpy(dtype=float)[known])
+    shares = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1e-12)
+    right.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    for i in range(3):
+        for j in range(3):
+            right.text(j, i, f"{shares[i, j]:.0%}", ha="center", va="center",
+                       color="white" if shares[i, j] > 0.6 else "black", fontsize=9)
+    right.set_xticks(range(3), CLASSES)
+    right.set_yticks(range(3), CLASSES)
+    right.set_xlabel("模型标签 model label")
+    right.set_ylabel("人工编码 human code")
+    right.set_title("row shares, weighted", fontsize=9)
+    fig.suptitle(f"{case.title}：人工验证 human validation ({int(known.sum())} coded items)")
     save(fig, png_path)
 
 

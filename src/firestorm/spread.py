@@ -246,6 +246,39 @@ def daily_sentiment(posts: pd.DataFrame, sentiment: pd.DataFrame, timezone: str)
     return rows
 
 
+EMOTION_SHARES = ["emotion", "posts", "items", "share", "low", "high"]
+
+
+def emotion_shares(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Share of items of each emotion per group of ``by`` (Wilson 95 % intervals): columns ``by`` +
+    :data:`EMOTION_SHARES`, every emotion present for every group (0 when no item has it)."""
+    from firestorm.sentiment.model import EMOTIONS
+
+    scored = frame[frame["emotion"].notna()]
+    columns = by + EMOTION_SHARES
+    if scored.empty:
+        return pd.DataFrame(columns=columns)
+    counts = (scored.groupby(by + ["emotion"], observed=True).size().unstack("emotion", fill_value=0)
+              .reindex(columns=list(EMOTIONS), fill_value=0))
+    items = counts.sum(axis=1)
+    table = counts.stack().rename("posts").reset_index()
+    table["items"] = table.set_index(by).index.map(items).to_numpy()
+    table["share"] = table["posts"] / table["items"]
+    table["low"], table["high"] = wilson_interval(table["posts"], table["items"])
+    return table[columns]
+
+
+def emotion_tables(posts: pd.DataFrame, sentiment: pd.DataFrame, case: Case) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Emotion shares per local day (all platforms) and per phase of the case (see
+    :func:`firestorm.discourse.assign_phases`); empty when the model has no emotion head."""
+    from firestorm.discourse import assign_phases
+
+    merged = posts[["post_id", "created_at"]].merge(sentiment[["post_id", "emotion"]], on="post_id")
+    merged["day"] = merged["created_at"].dt.tz_convert(case.timezone).dt.tz_localize(None).dt.normalize()
+    merged["phase"] = assign_phases(merged["created_at"], case)
+    return emotion_shares(merged, ["day"]), emotion_shares(merged, ["phase"])
+
+
 def summarise_spread(posts: pd.DataFrame, case: Case, bootstrap: int = 200, seed: int = 0) -> dict:
     """Onset, peak, half-life (with CI), Hawkes fit, reach and per-platform totals of one case, JSON-ready."""
     return analyse_spread(posts, case, bootstrap, seed)[0]

@@ -72,6 +72,22 @@ def model_eval_file():
     return files + ([f"{ADAPTED_MODEL_DIR}/adaptation.json"] if adaptation_enabled() else [])
 
 
+# Human validation: coder files of a real case live in data/<case>/validation/ (any *.csv or *.xlsx); the demo's
+# simulated coders write theirs here.
+DEMO_CODED_DIR = "data/demo_validation"
+DEMO_CODER_NAMES = ["coder_a", "coder_b"]
+
+
+def coder_files(wildcards):
+    if config["demo"]["generate"]:
+        return [f"{DEMO_CODED_DIR}/{wildcards.case}/{coder}.csv" for coder in DEMO_CODER_NAMES]
+    folder = Path("data") / wildcards.case / "validation"
+    return sorted(str(p) for p in folder.glob("*") if p.suffix.lower() in (".csv", ".xlsx"))
+
+
+SOCIAL_CORPUS_FILES = sorted(str(path) for path in Path("data/sentiment/social").glob("*.parquet"))
+
+
 def teacher_labels_input(wildcards):
     path = config["sentiment"]["train"]["distil_from"]
     return [path, str(Path(path).with_suffix(".json"))] if path else []
@@ -84,6 +100,12 @@ def base_model_input(wildcards):
 def model_location(model_files):
     """The model folder of a model file input, else (a model that is not built here) the configured id."""
     return str(Path(model_files[0]).parent) if model_files else config["sentiment"]["model"]
+
+
+def scoring_model_evaluation(wildcards):
+    if not model_is_built_here():
+        return []
+    return [f"{ADAPTED_MODEL_DIR if adaptation_enabled() else DEFAULT_MODEL_DIR}/eval.json"]
 
 
 def scoring_model_input(wildcards):

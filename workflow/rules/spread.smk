@@ -1,7 +1,8 @@
 """Spread: volume, onset, peak, half-life and sentiment over time per case.
 INPUT: results/<case>/posts.parquet, results/<case>/sentiment.parquet.
 OUTPUT: results/<case>/spread.json (onset, peak, half-life, Hawkes fit), hourly_volume.csv, daily_volume.csv,
-        daily_sentiment.csv, figures/{volume,engagement,hawkes,sentiment}.{png,svg}.
+        daily_sentiment.csv, daily_emotion.csv, emotion_by_phase.csv,
+        figures/{volume,engagement,hawkes,sentiment,emotion}.{png,svg}.
 """
 
 
@@ -52,6 +53,25 @@ rule spread:
             labels={"case": "{case}", "figure": "sentiment over time"},
         ),
         sentiment_svg="results/{case}/figures/sentiment.svg",
+        daily_emotion=report(
+            "results/{case}/daily_emotion.csv",
+            caption="../report/daily_emotion.rst",
+            category="{case}",
+            labels={"case": "{case}", "table": "daily emotions"},
+        ),
+        phase_emotion=report(
+            "results/{case}/emotion_by_phase.csv",
+            caption="../report/daily_emotion.rst",
+            category="{case}",
+            labels={"case": "{case}", "table": "emotions per phase"},
+        ),
+        emotion=report(
+            "results/{case}/figures/emotion.png",
+            caption="../report/emotion.rst",
+            category="{case}",
+            labels={"case": "{case}", "figure": "emotions over time and per phase"},
+        ),
+        emotion_svg="results/{case}/figures/emotion.svg",
     params:
         case_file=case_file,
         bootstrap=config["spread"]["bootstrap_samples"],

@@ -20,13 +20,14 @@ cases = [load_case(path) for path in snakemake.params.case_files]
 qc = {c.name: read_json(p) for c, p in zip(cases, snakemake.input.qc)}
 spreads = {c.name: read_json(p) for c, p in zip(cases, snakemake.input.spreads)}
 evaluations = [read_json(p) for p in snakemake.input.evaluation]
-evaluation = next((e for e in evaluations if "test" in e), {"model": snakemake.config["sentiment"]["model"]})
+evaluation = next((e for e in evaluations if "tests" in e), {"model": snakemake.config["sentiment"]["model"]})
 adaptation = next((e for e in evaluations if "adapted_model" in e), None)   # applied or not
 shares = {c.name: pd.read_parquet(p, columns=["label"])["label"].value_counts(normalize=True).to_dict()
           for c, p in zip(cases, snakemake.input.sentiment)}
 frames = {c.name: pd.read_csv(p) for c, p in zip(cases, snakemake.input.frames)}
+validations = {c.name: read_json(p) for c, p in zip(cases, snakemake.input.validation)}
 Path(snakemake.output.methods).write_text(
-    methods_markdown(snakemake.config, cases, qc, evaluation, adaptation, spreads), encoding="utf-8")
+    methods_markdown(snakemake.config, cases, qc, evaluation, adaptation, spreads, validations), encoding="utf-8")
 Path(snakemake.output.summary).write_text(
     summary_markdown(cases, spreads, pd.read_csv(snakemake.input.timing), pd.read_csv(snakemake.input.effects),
                      frames, shares), encoding="utf-8")
