@@ -37,6 +37,7 @@ rule all:
         expand("results/{case}/figures/sentiment.png", case=CASES),
         expand("results/{case}/discourse/frames_by_phase.csv", case=CASES),
         expand("results/{case}/validation/coding_sample.xlsx", case=CASES),
+        expand("results/{case}/validation/agreement.json", case=CASES),
         "results/comparison/distinctive_words_cases.csv",
         "results/comparison/response_timing.csv",
         "results/methods.md",

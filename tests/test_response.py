@@ -1,11 +1,13 @@
 """Response timing: latencies for responders, right-censoring for silent companies."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from firestorm.config import load_case
-from firestorm.response import (CORRECTED_SHARE_CHANGE, is_counterfactual, summary_lines, timing_table,
-                                unanswered_curve)
+from firestorm.response import (CODED_SHARE_CHANGE, CORRECTED_SHARE_CHANGE, HUMAN_CORRECTED_SHARE_CHANGE,
+                                human_test_confusion,
+                                is_counterfactual, summary_lines, timing_table, unanswered_curve)
 
 
 def spread_stub(onset, peak):
@@ -135,6 +137,35 @@ def test_compare_responses_runs_the_stage_on_the_upstream_files(demo_study, demo
                                       validation=validation)
     pd.testing.assert_frame_equal(result.effects, expected)
     assert (result.effects["measure"] == CORRECTED_SHARE_CHANGE).sum() == len(cases)
+    assert not result.effects["measure"].str.contains("human-labelled").any()   # no evaluation given
+    # With the scoring model's eval.json, the correction is also made with its human-labelled test confusion.
+    confusion = [[800, 150, 50], [100, 700, 200], [40, 160, 800]]
+    evaluation = {"tests": {"smp2020_usual_test": {"polarity": {"confusion_matrix": {
+        "labels": ["negative", "neutral", "positive"], "rows_true_columns_predicted": confusion}}}}}
+    # And with a hand-coded sample (weights of a stratified sample), with the study's own human codes.
+    coded = {name: rows[["post_id", "true_label"]].assign(weight=2.0).reset_index(drop=True)
+             for name, rows in held_out.groupby("case", sort=False)}
+    with_tests = compare_responses(cases, spreads, [files[c.name][0] for c in cases],
+                                   [files[c.name][1] for c in cases], repo / "data/lexicon/frames.yaml", held_out,
+                                   pre_hours=24, post_hours=48, evaluation=evaluation, coded_posts=coded)
+    human = with_tests.effects[with_tests.effects["measure"] == HUMAN_CORRECTED_SHARE_CHANGE].set_index("case")
+    assert len(human) == len(cases)
+    assert human_test_confusion(evaluation).tolist() == confusion
+    expected_with_tests, _ = response_effects(timing, {name: timed_items(frame) for name, frame in posts.items()},
+                                              sentiment, validation=validation, test_confusion=np.array(confusion),
+                                              coded=coded)
+    from_codes = with_tests.effects[with_tests.effects["measure"] == CODED_SHARE_CHANGE].set_index("case")
+    emoticon = with_tests.effects[with_tests.effects["measure"] == CORRECTED_SHARE_CHANGE].set_index("case")
+    # Equal weights rescaled to the number of posts: the same correction as the unweighted validation posts
+    # (here too few of those 500 posts fall in the window: both say so, in their own words).
+    for case in emoticon.index:
+        assert np.allclose(from_codes.loc[case, ["estimate", "ci95_low", "ci95_high"]].to_numpy(dtype=float),
+                           emoticon.loc[case, ["estimate", "ci95_low", "ci95_high"]].to_numpy(dtype=float),
+                           equal_nan=True)
+        assert from_codes.loc[case, "status"] == emoticon.loc[case, "status"].replace(
+            "emoticon-labelled validation posts", "hand-coded sample posts")
+    pd.testing.assert_frame_equal(with_tests.effects, expected_with_tests)
+    assert human.loc["miaoya_camera", "status"] == "ok" and not np.isnan(human.loc["miaoya_camera", "estimate"])
     assert set(result.fits) == set(fits) and set(result.aligned["case"]) <= set(timing["case"])
     summary = result.summary_markdown()
     assert summary.startswith("# Response timing: findings") and "interrupted time series" in summary
@@ -356,3 +387,21 @@ def test_a_share_no_item_carries_is_not_estimable_rather_than_a_zero_change(repo
     assert rows.loc[CORRECTED_SHARE_CHANGE, "status"].startswith("skipped: negative share not estimable")
     text = "\n".join(effect_lines(effects))
     assert "+0.0 points" not in text and "labelled negative is not estimable" in text
+
+
+def test_weighted_validation_posts_give_a_confusion_matrix_of_their_own_size():
+    """A stratified coding sample over-samples rare predicted labels; its weights undo that, and the counts are
+    rescaled so that the correction's uncertainty rests on the posts actually coded."""
+    from firestorm.its import segment_confusion
+
+    start = pd.Timestamp("2023-07-20", tz="UTC")
+    posts = pd.DataFrame({"post_id": list("abcd"), "created_at": [start + pd.Timedelta(hours=h) for h in (1, 2, 5, 6)]})
+    sentiment = pd.DataFrame({"post_id": list("abcd"), "label": ["negative", "positive", "negative", "negative"]})
+    coded = pd.DataFrame({"post_id": list("abcd"), "true_label": ["negative"] * 4, "weight": [3.0, 1.0, 1.0, 1.0]})
+    confusion = segment_confusion(coded, posts, sentiment, start, start + pd.Timedelta(hours=4),
+                                  start + pd.Timedelta(hours=8))
+    assert confusion["before"][0].tolist() == pytest.approx([1.5, 0, 0.5])   # 3:1 weights, 2 posts
+    assert confusion["after"][0].tolist() == pytest.approx([2, 0, 0])
+    unweighted = segment_confusion(coded.drop(columns="weight"), posts, sentiment, start,
+                                   start + pd.Timedelta(hours=4), start + pd.Timedelta(hours=8))
+    assert unweighted["before"][0].tolist() == [1, 0, 1]

@@ -36,7 +36,7 @@ def test_allocation_gives_every_stratum_its_minimum_and_sums_to_the_size():
 
 def test_coding_sample_is_seeded_stratified_and_weighted():
     items = scored_items()
-    settings = SampleSettings(size=300, min_per_stratum=3, seed=7)
+    settings = SampleSettings(sample_size=300, min_per_stratum=3, seed=7)
     sample = coding_sample(items, settings, "Asia/Shanghai")
     assert list(sample.columns) == SAMPLE_COLUMNS and len(sample) == 300
     assert sample["sample_id"].is_unique and sample["post_id"].is_unique
@@ -49,7 +49,7 @@ def test_coding_sample_is_seeded_stratified_and_weighted():
 
 
 def test_coding_workbook_has_the_sample_and_the_codebook(tmp_path):
-    sample = coding_sample(scored_items(200), SampleSettings(size=40), "Asia/Shanghai")
+    sample = coding_sample(scored_items(200), SampleSettings(sample_size=40), "Asia/Shanghai")
     write_coding_sample(sample, tmp_path / "s.xlsx", tmp_path / "s.csv")
     sheets = pd.read_excel(tmp_path / "s.xlsx", sheet_name=None, engine="openpyxl")
     assert set(sheets) == {"coding", "codebook"} and len(sheets["coding"]) == 40
@@ -63,7 +63,7 @@ def write_coder(path, sample, codes):
 
 
 def test_coder_files_are_checked_row_by_row(tmp_path):
-    sample = coding_sample(scored_items(100), SampleSettings(size=10), "Asia/Shanghai")
+    sample = coding_sample(scored_items(100), SampleSettings(sample_size=10), "Asia/Shanghai")
     good = ["negative"] * 10
     paths = [write_coder(tmp_path / "coder_a.csv", sample, good)]
     assert len(read_codings(paths, sample)) == 10
@@ -125,7 +125,7 @@ def test_agreement_adjudication_and_model_accuracy_recover_what_was_planted():
     wrong = np.array([rng.choice([c for c in ("negative", "neutral", "positive") if c != p])
                       for p in items["predicted_label"]])
     items["true_label"] = np.where(right, items["predicted_label"], wrong)
-    sample = coding_sample(items, SampleSettings(size=600, min_per_stratum=5, seed=2), "Asia/Shanghai")
+    sample = coding_sample(items, SampleSettings(sample_size=600, min_per_stratum=5, seed=2), "Asia/Shanghai")
     truth = items.set_index("post_id").loc[sample["post_id"], "true_label"].to_numpy()
     codings = simulated_codings(sample, truth, {"a": 0.05, "b": 0.05, "c": 0.15}, bias={"c": "neutral"})
     result = agreement(codings, draws=200)
@@ -181,3 +181,33 @@ def test_validation_items_carry_own_words_phase_and_context(repo):
     assert items.loc["weibo:3", "context"] == "转发一下//@用户a1b2:协议太霸道"  # a repost: the chain it quotes
     assert items.loc["weibo:1", "context"] == "" and items.loc["weibo:3", "text"] == "转发一下"
     assert items.loc["weibo:1", "phase"] != items.loc["weibo:2", "phase"]
+
+
+def test_demo_coders_err_at_their_planted_rates_and_agreement_recovers_them(tmp_path):
+    from firestorm.demo import DEMO_CODERS, write_demo_codings
+    from firestorm.demo.coders import simulate_codes
+
+    items = scored_items(4000, seed=4)
+    rng = np.random.default_rng(8)
+    planted = pd.DataFrame({"post_id": items["post_id"],
+                            "code": rng.choice(["negative", "neutral", "positive"], len(items), p=[0.5, 0.3, 0.2])})
+    sample = coding_sample(items, SampleSettings(sample_size=1500, seed=3), "Asia/Shanghai")
+    files = write_demo_codings(sample, planted, tmp_path, seed=5)
+    codings = read_codings(list(files.values()), sample)
+    truth = sample[["sample_id", "post_id"]].merge(planted, on="post_id").set_index("sample_id")["code"]
+    for coder, planted_coder in DEMO_CODERS.items():
+        codes = codings[codings["coder"] == coder].set_index("sample_id")["code"]
+        errors = int((codes != truth.loc[codes.index]).sum())
+        low, high = (errors - 2.6 * np.sqrt(errors), errors + 2.6 * np.sqrt(errors))
+        assert low <= planted_coder["error_rate"] * len(codes) <= high, coder
+    biased = codings[(codings["coder"] == "coder_b")].set_index("sample_id")["code"]
+    wrong = biased[biased != truth.loc[biased.index]]
+    assert (wrong == "neutral").mean() > 0.6          # the planted bias: coder_b's errors go to neutral
+    # Cohen's kappa between the coders: its interval covers the value the same coders reach on a huge sample.
+    result = agreement(codings, draws=300)
+    big_truth = rng.choice(["negative", "neutral", "positive"], 200_000, p=[0.5, 0.3, 0.2])
+    population = cohen_kappa(simulate_codes(big_truth, 0.08, None, rng), simulate_codes(big_truth, 0.15, "neutral", rng))
+    low, high = result["pairwise_cohen_kappa"][0]["ci95"]
+    assert low <= population <= high
+    with pytest.raises(ValueError, match="without a planted label"):
+        write_demo_codings(sample.assign(post_id="weibo:none"), planted, tmp_path / "x", seed=1)

@@ -268,13 +268,25 @@ def segment_confusion(validation: pd.DataFrame, posts: pd.DataFrame, sentiment: 
                       start: pd.Timestamp, interruption: pd.Timestamp, end: pd.Timestamp) -> dict:
     """Confusion counts of the classifier before and after the interruption, from validation posts
     (post_id, true_label) inside the ITS window: what people talk about changes at a response, and with it
-    which posts the classifier misreads, so one matrix for the whole window would bias the change."""
+    which posts the classifier misreads, so one matrix for the whole window would bias the change.
+
+    With a ``weight`` column (the sampling weights of a stratified coding sample) the counts are weighted,
+    rescaled so that each segment's total stays its number of posts (the Dirichlet uncertainty of the
+    correction then rests on the posts actually coded)."""
     rows = (validation.merge(posts[["post_id", "created_at"]], on="post_id")
             .merge(sentiment[["post_id", "label"]], on="post_id"))
     rows = rows[(rows["created_at"] >= start) & (rows["created_at"] < end)]
     after = rows["created_at"] >= interruption
-    return {"before": confusion_counts(rows.loc[~after, "true_label"], rows.loc[~after, "label"]),
-            "after": confusion_counts(rows.loc[after, "true_label"], rows.loc[after, "label"])}
+
+    def counts(segment):
+        if "weight" not in segment:
+            return confusion_counts(segment["true_label"], segment["label"])
+        weights = segment["weight"].to_numpy(dtype=float)
+        weighted = confusion_counts(segment["true_label"], segment["label"], weights)
+        return weighted * (weighted.sum() and confusion_counts(segment["true_label"], segment["label"]).sum()
+                           / weighted.sum())
+
+    return {"before": counts(rows[~after]), "after": counts(rows[after])}
 
 
 def corrected_share_change(label_fits: dict[str, GLMFit], confusion_before, confusion_after=None, draws: int = 2000,
@@ -324,18 +336,18 @@ def corrected_share_change(label_fits: dict[str, GLMFit], confusion_before, conf
         simulated.append(true_negative(na, pa, matrix_after) - true_negative(nb, pb, matrix_before))
     low, high = np.nanpercentile(simulated, [2.5, 97.5])
     return {"estimate": float(estimate), "ci95": [float(low), float(high)],
-            "confusion_before": counts_before.astype(int).tolist(),
-            "confusion_after": counts_after.astype(int).tolist(),
+            "confusion_before": np.round(counts_before, 2).tolist(),
+            "confusion_after": np.round(counts_after, 2).tolist(),
             "method": "confusion-matrix correction (q = M^T pi; M measured before and after), simulated CI"}
 
 
 
-def correction_check(confusion: dict) -> str:
+def correction_check(confusion: dict, what: str = "emoticon-labelled validation posts") -> str:
     """"ok", or why the misclassification correction is skipped: too few validation posts in a segment
     (:data:`MIN_VALIDATION_POSTS_EACH_SIDE`) to measure its confusion matrix."""
-    before, after = int(np.sum(confusion["before"])), int(np.sum(confusion["after"]))
+    before, after = int(round(np.sum(confusion["before"]))), int(round(np.sum(confusion["after"])))
     if min(before, after) < MIN_VALIDATION_POSTS_EACH_SIDE:
-        return (f"skipped: {before} emoticon-labelled validation posts before the interruption and {after} after, "
+        return (f"skipped: {before} {what} before the interruption and {after} after, "
                 f"{MIN_VALIDATION_POSTS_EACH_SIDE} needed on each side to measure the classifier's confusion matrix")
     return OK
 

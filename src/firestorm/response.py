@@ -25,7 +25,8 @@ from firestorm.its import (ITS_MIN_HOURS_EACH_SIDE, ITS_MIN_ITEMS, MIN_VALIDATIO
 from firestorm.spread import read_posts, timed_items
 
 __all__ = [
-    "TIMING_COLUMNS", "EFFECT_COLUMNS", "EFFECT_MEASURES", "CORRECTED_SHARE_CHANGE", "COMPANY_RESPONSE",
+    "TIMING_COLUMNS", "EFFECT_COLUMNS", "EFFECT_MEASURES", "CORRECTED_SHARE_CHANGE", "HUMAN_CORRECTED_SHARE_CHANGE",
+    "CODED_SHARE_CHANGE", "COMPANY_RESPONSE", "human_test_confusion",
     "ITS_MIN_ITEMS", "ITS_MIN_HOURS_EACH_SIDE", "MIN_VALIDATION_POSTS_EACH_SIDE", "OK",
     "format_time", "format_hours", "detect_response", "response_check", "timing_row", "timing_table",
     "unanswered_curve", "summary_lines", "aligned_series", "matched_latency", "Interruption", "interruption_of",
@@ -188,6 +189,25 @@ def aligned_series(posts: pd.DataFrame, sentiment: pd.DataFrame, case_name: str,
 
 
 CORRECTED_SHARE_CHANGE = "level change, share points, corrected for misclassification"
+# The same correction with the confusion matrix measured on human-labelled Weibo test posts (the model's
+# eval.json) instead of the study's own emoticon-labelled posts: not specific to the study, but human-judged.
+HUMAN_CORRECTED_SHARE_CHANGE = ("level change, share points, corrected for misclassification "
+                                "(human-labelled test posts)")
+# The same correction with the confusion matrix of the study's own hand-coded sample (adjudicated human codes,
+# weighted by the sampling weights; firestorm.validation): human-judged and specific to the study.
+CODED_SHARE_CHANGE = "level change, share points, corrected for misclassification (human codes of this study)"
+# The test sets whose polarity confusion matrices are summed into that correction's matrix.
+CONFUSION_TESTS = ("smp2020_usual_test", "smp2020_virus_test")
+
+
+def human_test_confusion(evaluation: dict) -> np.ndarray | None:
+    """3 x 3 polarity confusion counts (rows true negative / neutral / positive) of the scoring model on the
+    human-labelled SMP2020 test posts, summed over :data:`CONFUSION_TESTS`, from its eval.json; None when the
+    evaluation has none (a model not trained here, or one without a neutral class)."""
+    matrices = [evaluation.get("tests", {}).get(name, {}).get("polarity", {}).get("confusion_matrix")
+                for name in CONFUSION_TESTS]
+    matrices = [np.asarray(m["rows_true_columns_predicted"], dtype=float) for m in matrices if m]
+    return sum(matrices) if matrices else None
 
 
 EFFECT_COLUMNS = ["case", "title", "interruption", "interruption_kind", "hours_before", "hours_after", "outcome",
@@ -247,7 +267,9 @@ def interruption_of(row, matched: float | None) -> Interruption:
 
 def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], sentiment: dict[str, pd.DataFrame],
                      pre_hours: float = 24.0, post_hours: float = 48.0,
-                     validation: dict[str, pd.DataFrame] | None = None) -> tuple[pd.DataFrame, dict]:
+                     validation: dict[str, pd.DataFrame] | None = None,
+                     test_confusion: np.ndarray | None = None,
+                     coded: dict[str, pd.DataFrame] | None = None) -> tuple[pd.DataFrame, dict]:
     """Interrupted time series around each case's response; for a silent case, around the matched time
     (same hours after onset as the responding cases' median latency), labelled as a counterfactual.
 
@@ -255,7 +277,10 @@ def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], senti
     With ``validation`` (per case: post_id, true_label of posts whose true class is known and which the
     classifier did not learn from) the negative share's level change is also given corrected for
     misclassification (:func:`corrected_share_change`, confusion measured per segment by
-    :func:`segment_confusion`).
+    :func:`segment_confusion`). With ``test_confusion`` (:func:`human_test_confusion`) it is also corrected
+    with the confusion matrix measured on human-labelled test posts (one matrix for both sides), and with
+    ``coded`` (per case: post_id, true_label, weight of the adjudicated coding sample) with the study's own
+    human codes, per segment like the emoticon posts.
 
     Every case gets its rows: where an effect cannot be estimated (no interruption, the response before the
     peak had passed, too little data, a singular fit; too few validation posts for the correction) the
@@ -278,6 +303,11 @@ def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], senti
         measures = [(outcome, measure) for outcome, measure, _, _ in EFFECT_MEASURES]
         if validation is not None and row.case in validation:
             measures.append(("negative share", CORRECTED_SHARE_CHANGE))
+        if test_confusion is not None:
+            measures.append(("negative share", HUMAN_CORRECTED_SHARE_CHANGE))
+        has_codes = coded is not None and row.case in coded and len(coded[row.case])
+        if has_codes:
+            measures.append(("negative share", CODED_SHARE_CHANGE))
         if reason != OK:
             fits[row.case] = {"status": reason, "interruption_kind": kind, "series": None}
             rows += [{**base, "hours_before": np.nan, "hours_after": np.nan, "outcome": outcome, "measure": measure,
@@ -291,11 +321,12 @@ def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], senti
         base.update(hours_before=-its.hours_used[0], hours_after=its.hours_used[1])
         values = [(outcome, measure, getattr(its, part)["status"], getattr(its, part).get(key))
                   for outcome, measure, part, key in EFFECT_MEASURES]
+        label_status = next((f"skipped: {label} share {status}" for label, status
+                             in its.label_fit_status.items() if status != OK), OK)
         if validation is not None and row.case in validation:
             confusion = segment_confusion(validation[row.case], posts[row.case], sentiment[row.case], start,
                                           interruption, end)
-            corrected_status = next((f"skipped: {label} share {status}" for label, status
-                                     in its.label_fit_status.items() if status != OK), correction_check(confusion))
+            corrected_status = label_status if label_status != OK else correction_check(confusion)
             corrected = None
             if corrected_status == OK:
                 corrected = corrected_share_change(its.label_fits, confusion["before"], confusion["after"])
@@ -303,6 +334,22 @@ def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], senti
             else:
                 its.negative_share["correction_status"] = corrected_status
             values.append(("negative share", CORRECTED_SHARE_CHANGE, corrected_status, corrected))
+        if has_codes:
+            confusion = segment_confusion(coded[row.case], posts[row.case], sentiment[row.case], start,
+                                          interruption, end)
+            coded_status = (label_status if label_status != OK
+                            else correction_check(confusion, "hand-coded sample posts"))
+            from_codes = (corrected_share_change(its.label_fits, confusion["before"], confusion["after"])
+                          if coded_status == OK else None)
+            if from_codes is not None:
+                its.negative_share["level_change_share_points_corrected_human_codes"] = from_codes
+            values.append(("negative share", CODED_SHARE_CHANGE, coded_status, from_codes))
+        if test_confusion is not None:
+            human_status = label_status
+            human = corrected_share_change(its.label_fits, test_confusion) if human_status == OK else None
+            if human is not None:
+                its.negative_share["level_change_share_points_corrected_human_tests"] = human
+            values.append(("negative share", HUMAN_CORRECTED_SHARE_CHANGE, human_status, human))
         for outcome, measure, status, value in values:
             rows.append({**base, "outcome": outcome, "measure": measure, "status": status,
                          "estimate": value["estimate"] if value else np.nan,
@@ -315,6 +362,17 @@ def _status(row) -> str:
     """A row's status; tables written before statuses existed hold only estimates."""
     status = getattr(row, "status", OK)
     return OK if _missing(status) else str(status)
+
+
+# How the summary words each misclassification correction: when estimated, and when not (None: not mentioned).
+CORRECTION_WORDS = {
+    CORRECTED_SHARE_CHANGE: ("corrected for the classifier's confusion matrix",
+                             "the correction for misclassification was"),
+    CODED_SHARE_CHANGE: ("corrected with the confusion matrix of this study's hand-coded sample",
+                         "the correction from this study's hand-coded sample was"),
+    HUMAN_CORRECTED_SHARE_CHANGE: ("corrected with the confusion matrix of human-labelled Weibo test posts (not "
+                                   "this study's posts)", None),
+}
 
 
 def effect_lines(effects: pd.DataFrame) -> list[str]:
@@ -345,13 +403,15 @@ def effect_lines(effects: pd.DataFrame) -> list[str]:
         else:
             parts.append(f"the change in the share of posts labelled negative is {_status(negative)}")
         line = f"- **{title}** {when}: " + "; ".join(parts)
-        if CORRECTED_SHARE_CHANGE in lookup.index and _status(negative) == OK:
-            corrected = lookup.loc[CORRECTED_SHARE_CHANGE]
+        for measure, (done, skipped) in CORRECTION_WORDS.items():
+            if measure not in lookup.index or _status(negative) != OK:
+                continue
+            corrected = lookup.loc[measure]
             if _status(corrected) == OK:
-                line += (f"; corrected for the classifier's confusion matrix, {100 * corrected.estimate:+.1f} points "
+                line += (f"; {done}, {100 * corrected.estimate:+.1f} points "
                          f"({100 * corrected.ci95_low:+.1f} to {100 * corrected.ci95_high:+.1f})")
-            else:
-                line += f"; the correction for misclassification was {_status(corrected)}"
+            elif skipped:
+                line += f"; {skipped} {_status(corrected)}"
         lines.append(line + ".")
     return lines
 
@@ -379,15 +439,18 @@ class ResponseComparison:
 
 def compare_responses(cases: list[Case], spreads: list[dict], posts_files: list, sentiment_files: list,
                       frames_file, validation_posts: pd.DataFrame, pre_hours: float = 24.0,
-                      post_hours: float = 48.0) -> ResponseComparison:
+                      post_hours: float = 48.0, evaluation: dict | None = None,
+                      coded_posts: dict[str, pd.DataFrame] | None = None) -> ResponseComparison:
     """The response stage on the upstream stages' files, cases in the order of ``cases``.
 
     ``spreads`` are the cases' spread summaries (spread.json), ``posts_files`` / ``sentiment_files`` their
     posts.parquet / sentiment.parquet, ``frames_file`` the frame lexicon (its ``response`` terms find the
     response in the data). ``validation_posts`` (case, post_id, true_label: the emoticon-labelled posts the
     classifier never learnt from, :func:`firestorm.sentiment.held_out_posts`) measure its confusion matrix for
-    the corrected share change. Latency, aligned series and ITS are hourly: items dated only to the day are
-    left out.
+    the corrected share change; ``evaluation`` (the scoring model's eval.json) gives the confusion matrix on
+    human-labelled test posts for the second correction (:func:`human_test_confusion`), ``coded_posts`` (case ->
+    post_id, true_label, weight: the adjudicated hand-coded sample) the study's own human codes. Latency, aligned
+    series and ITS are hourly: items dated only to the day are left out.
     """
     # Small per-post columns for every post; texts only of the official accounts' posts (response detection).
     posts = {c.name: timed_items(read_posts(path, ["post_id", "platform", "created_at", "is_official"]))
@@ -400,7 +463,8 @@ def compare_responses(cases: list[Case], spreads: list[dict], posts_files: list,
     timing = timing_table(cases, spreads, detected)
     validation = {c.name: validation_posts.loc[validation_posts["case"] == c.name, ["post_id", "true_label"]]
                   .reset_index(drop=True) for c in cases}
-    effects, fits = response_effects(timing, posts, sentiment, pre_hours, post_hours, validation=validation)
+    effects, fits = response_effects(timing, posts, sentiment, pre_hours, post_hours, validation=validation,
+                                     test_confusion=human_test_confusion(evaluation or {}), coded=coded_posts)
     aligned = pd.concat(
         [aligned_series(posts[c.name], sentiment[c.name], c.name, t) for c, t in zip(cases, timing["onset"])],
         ignore_index=True,

@@ -52,7 +52,7 @@ class CodingError(ValueError):
 
 @dataclass(frozen=True)
 class SampleSettings:
-    size: int = 300            # items to code per case (posts and comments)
+    sample_size: int = 300     # items to code per case (posts and comments)
     min_per_stratum: int = 3   # every stratum gets at least this many (or all of its items)
     seed: int = 7
 
@@ -139,7 +139,7 @@ def coding_sample(items: pd.DataFrame, settings: SampleSettings, timezone: str) 
     text (the item's own words exactly as the model read them) and context (what it replies to or reposts,
     or empty). Strata are phase x predicted label x platform.
     """
-    sample = stratified_sample(items, ["phase", "predicted_label", "platform"], settings.size,
+    sample = stratified_sample(items, ["phase", "predicted_label", "platform"], settings.sample_size,
                                settings.min_per_stratum, settings.seed)
     sample = sample.reset_index(drop=True)
     sample["sample_id"] = [f"S{number:04d}" for number in range(1, len(sample) + 1)]
@@ -357,3 +357,41 @@ def design_effect(weights) -> float:
     """Kish's design effect of unequal weights: n * sum(w^2) / (sum w)^2."""
     weights = np.asarray(weights, dtype=float)
     return float(len(weights) * np.sum(weights ** 2) / np.sum(weights) ** 2) if len(weights) else float("nan")
+
+
+def validation_report(sample: pd.DataFrame, codings: pd.DataFrame, planned_size: int, draws: int = 1000) -> dict:
+    """agreement.json of one case: the coders' agreement, the adjudication, the model against the adjudicated
+    codes (overall, per platform, per phase; weighted, with intervals) and the power of the planned sample.
+    Without coder files it holds the power alone (``coded`` false)."""
+    effect = design_effect(sample["weight"]) if len(sample) else 1.0
+    power = {"planned_items": int(planned_size), "design_effect": effect,
+             "accuracy_ci95_half_width_at_75_percent": accuracy_half_width(planned_size, 0.75, effect),
+             "note": "half-width of the 95 % interval on the model's accuracy the planned sample gives if the "
+                     "model is right 75 % of the time (normal approximation with Kish's design effect)"}
+    if codings.empty:
+        return {"coded": False, "coders": [], "power": power,
+                "note": "no coder files yet: code results/<case>/validation/coding_sample.xlsx and put one file "
+                        "per coder into the case's validation folder"}
+    adjudicated = adjudicate(codings)
+    return {
+        "coded": True,
+        "agreement": agreement(codings, draws=draws),
+        "adjudication": {"items": int(len(adjudicated)), "ties": int(adjudicated["tie"].sum()),
+                         "tied_sample_ids": adjudicated.loc[adjudicated["tie"], "sample_id"].tolist(),
+                         "codes": adjudicated["adjudicated"].value_counts().astype(int).to_dict()},
+        "model": model_against_codes(sample, adjudicated, draws=draws),
+        "model_by_platform": model_against_codes(sample, adjudicated, by="platform", draws=draws),
+        "model_by_phase": model_against_codes(sample, adjudicated, by="phase", draws=draws),
+        "power": power,
+    }
+
+
+def coded_posts(sample: pd.DataFrame, codings: pd.DataFrame) -> pd.DataFrame:
+    """The adjudicated sample items as the response stage's validation posts: post_id, true_label (negative /
+    neutral / positive; ties and off_topic left out) and weight."""
+    if codings.empty:
+        return pd.DataFrame(columns=["post_id", "true_label", "weight"])
+    merged = sample.merge(adjudicate(codings), on="sample_id")
+    merged = merged[merged["adjudicated"].isin(CLASSES)]
+    return pd.DataFrame({"post_id": merged["post_id"].to_numpy(), "true_label": merged["adjudicated"].to_numpy(),
+                         "weight": merged["weight"].to_numpy(dtype=float)})

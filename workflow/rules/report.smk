@@ -13,6 +13,7 @@ rule report_text:
         timing="results/comparison/response_timing.csv",
         effects="results/comparison/response_effects.csv",
         evaluation=model_eval_file(),
+        validation=expand("results/{case}/validation/agreement.json", case=CASES),
     output:
         methods=report(
             "results/methods.md",

@@ -19,6 +19,10 @@ rule compare_response:
         held_out=[f"{ADAPTED_MODEL_DIR}/held_out_posts.parquet"] if adaptation_enabled() else [],
         tokens=[] if adaptation_enabled() else expand("results/{case}/tokens.parquet", case=CASES),
         emoticons=([] if adaptation_enabled() else config["sentiment"]["adapt"]["emoticons"]),
+        # The scoring model's eval.json (models trained here): its confusion matrix on human-labelled test posts.
+        evaluation=scoring_model_evaluation,
+        # The adjudicated hand-coded sample of each case (human validation; empty until someone codes).
+        coded=expand("results/{case}/validation/coded_posts.csv", case=CASES),
     output:
         timing=report(
             "results/comparison/response_timing.csv",

@@ -1,6 +1,8 @@
-"""Human validation: the coding sample researchers hand-code.
-INPUT: results/<case>/{posts,tokens,sentiment}.parquet.
-OUTPUT: results/<case>/validation/coding_sample.{xlsx,csv} (sheet "codebook" in the workbook).
+"""Human validation: the coding sample researchers hand-code, and what their codes say.
+INPUT: results/<case>/{posts,tokens,sentiment}.parquet; coder files (one per coder, CSV or workbook with
+       sample_id and code columns) in data/<case>/validation/, or for the demo two simulated coders.
+OUTPUT: results/<case>/validation/coding_sample.{xlsx,csv} (sheet "codebook" in the workbook),
+        agreement.json (alpha, kappa, adjudication, the model against the codes, power) and coded_posts.csv.
 """
 
 
@@ -27,3 +29,52 @@ rule coding_sample:
         "../../environment.yml"
     script:
         "../scripts/coding_sample.py"
+
+
+rule demo_coders:
+    input:
+        sample="results/{case}/validation/coding_sample.csv",
+        demo="data/demo/{case}",
+    output:
+        coders=[f"{DEMO_CODED_DIR}/{{case}}/{coder}.csv" for coder in DEMO_CODER_NAMES],
+    params:
+        seed=config["validation"]["seed"],
+        code_version=CODE_VERSION,
+    log:
+        "logs/validation/{case}_demo_coders.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/demo_coders.py"
+
+
+rule validation_agreement:
+    input:
+        sample="results/{case}/validation/coding_sample.csv",
+        coders=coder_files,
+        sentiment="results/{case}/sentiment.parquet",
+    output:
+        agreement=report(
+            "results/{case}/validation/agreement.json",
+            caption="../report/agreement.rst",
+            category="{case}",
+            labels={"case": "{case}", "table": "human validation: agreement and accuracy"},
+        ),
+        coded="results/{case}/validation/coded_posts.csv",
+        figure=report(
+            "results/{case}/figures/validation.png",
+            caption="../report/validation_figure.rst",
+            category="{case}",
+            labels={"case": "{case}", "figure": "human validation"},
+        ),
+        figure_svg="results/{case}/figures/validation.svg",
+    params:
+        case_file=case_file,
+        planned=config["validation"]["sample_size"],
+        code_version=CODE_VERSION,
+    log:
+        "logs/validation/{case}_agreement.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/validation_agreement.py"

@@ -18,8 +18,12 @@ spreads = [json.load(open(path, encoding="utf-8")) for path in snakemake.input.s
 validation = (pd.read_parquet(snakemake.input.held_out[0]) if snakemake.input.held_out else
               held_out_posts({c.name: path for c, path in zip(cases, snakemake.input.tokens)},
                              load_emoticon_lexicon(snakemake.input.emoticons), adaptation=None))
+# The scoring model's evaluation (models trained here): its confusion matrix on human-labelled test posts.
+evaluation = json.load(open(snakemake.input.evaluation[0], encoding="utf-8")) if snakemake.input.evaluation else None
+# The adjudicated hand-coded samples (human validation), per case; empty tables where nobody has coded yet.
+coded = {c.name: pd.read_csv(path, dtype={"post_id": str}) for c, path in zip(cases, snakemake.input.coded)}
 result = compare_responses(cases, spreads, snakemake.input.posts, snakemake.input.sentiment, snakemake.input.frames,
-                           validation, **snakemake.params.its)
+                           validation, **snakemake.params.its, evaluation=evaluation, coded_posts=coded)
 result.timing.to_csv(snakemake.output.timing, index=False)
 result.effects.to_csv(snakemake.output.effects, index=False)
 result.aligned.to_csv(snakemake.output.aligned, index=False)

@@ -15,13 +15,15 @@ from pathlib import Path
 import numpy as np
 
 from firestorm.config import Case
+from firestorm.demo.coders import DEMO_CODERS, PLANTED_LABELS, planted_labels, write_demo_codings
 from firestorm.demo.corpus import generate_items
 from firestorm.demo.simulate import expected_intensity, simulate_hawkes
 from firestorm.demo.texts import load_phrases
 from firestorm.demo.truth import build_truth, write_truth
 from firestorm.demo.writers import mid_to_bid, write_exports, xhs_count
 
-__all__ = ["build_truth", "expected_intensity", "generate_case", "generate_items", "load_phrases", "mid_to_bid",
+__all__ = ["DEMO_CODERS", "PLANTED_LABELS", "planted_labels", "write_demo_codings",
+           "build_truth", "expected_intensity", "generate_case", "generate_items", "load_phrases", "mid_to_bid",
            "simulate_hawkes", "write_exports", "write_truth", "xhs_count"]
 
 
@@ -34,6 +36,8 @@ def generate_case(case: Case, out_dir: str | Path, scale: float = 1.0) -> dict:
     items, users, planted = generate_items(case, scale)
     rng = np.random.default_rng(case.demo["seed"] + 1)
     manifest = write_exports(case, items, users, out_dir, rng)
+    # Every item's planted code, for the simulated coders of the human validation (firestorm.demo.coders).
+    planted_labels(items).to_parquet(out_dir / PLANTED_LABELS, index=False)
     on_topic = items[~items["off_topic"]]
     truth = build_truth(case, scale, items, on_topic, planted, manifest, out_dir)
     write_truth(truth, out_dir)
