@@ -120,3 +120,13 @@ def test_segmentation_is_deterministic_with_or_without_memo(repo):
     without = segment_posts(posts, user_dict, memo_blocks=0)
     pd.testing.assert_frame_equal(first, again)
     pd.testing.assert_frame_equal(first, without)
+
+
+def test_mentions_with_name_dots_are_pseudonymised_whole():
+    """Transliterated names (约翰·史密斯) and crawled repost chains ("//@·漫遊玩家:") keep no piece of the name."""
+    from firestorm.privacy import pseudonymise_mentions
+
+    text = "转发//@·漫遊玩家:好消息 @约翰·史密斯 你看"
+    scrubbed = pseudonymise_mentions(text, b"k" * 32, "weibo")
+    assert "漫遊玩家" not in scrubbed and "史密斯" not in scrubbed and "约翰" not in scrubbed
+    assert scrubbed.startswith("转发//@u_") and scrubbed.count("@u_") == 2

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Iterable
 
 MIN_KEY_BYTES = 16
-# A Weibo/XHS nickname: CJK, letters, digits, '_' and '-', up to 30 characters.
-MENTION = re.compile(r"@([\w\u4e00-\u9fff\-]{1,30})")
+# A Weibo/XHS nickname: CJK, letters, digits, '_', '-' and the name dots '·'/'・' (transliterated names such as
+# 约翰·史密斯, and real crawled reposts "//@·name:"), up to 30 characters.
+MENTION = re.compile(r"@([\w\u4e00-\u9fff\-·・]{1,30})")
 
 
 class PseudonymKeyError(RuntimeError):
