@@ -228,6 +228,7 @@ def validation_figure(coded: pd.DataFrame, case, png_path, bins: int = 5) -> Non
     and the weighted confusion matrix. ``coded`` has p_negative, p_neutral, p_positive, predicted_label,
     adjudicated and weight per coded item (empty: nobody has coded yet)."""
     from firestorm.metrics import CLASSES
+    from firestorm.validation import weighted_model_metrics
 
     apply_style()
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.8), gridspec_kw={"width_ratios": [3, 2]})
@@ -260,11 +261,8 @@ def validation_figure(coded: pd.DataFrame, case, png_path, bins: int = 5) -> Non
     left.set_xlabel("模型概率 predicted probability of the class")
     left.set_ylabel("人工编码占比 share coded as the class (weighted)")
     left.legend(fontsize=8, loc="upper left")
-    confusion = np.zeros((3, 3))
-    truth = pd.Categorical(coded["adjudicated"], categories=CLASSES).codes
-    guess = pd.Categorical(coded["predicted_label"], categories=CLASSES).codes
-    known = (truth >= 0) & (guess >= 0)
-    np.add.at(confusion, (truth[known], guess[known]), coded["weight"].to_numpy(dtype=float)[known])
+    metrics = weighted_model_metrics(coded["adjudicated"], coded["predicted_label"], coded["weight"])
+    confusion = np.asarray(metrics["confusion_matrix"]["rows_true_columns_predicted"])
     shares = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1e-12)
     right.imshow(shares, cmap="Blues", vmin=0, vmax=1)
     for i in range(3):
@@ -276,7 +274,7 @@ def validation_figure(coded: pd.DataFrame, case, png_path, bins: int = 5) -> Non
     right.set_xlabel("模型标签 model label")
     right.set_ylabel("人工编码 human code")
     right.set_title("row shares, weighted", fontsize=9)
-    fig.suptitle(f"{case.title}：人工验证 human validation ({int(known.sum())} coded items)")
+    fig.suptitle(f"{case.title}：人工验证 human validation ({metrics['items']} coded items)")
     save(fig, png_path)
 
 

@@ -279,12 +279,11 @@ def segment_confusion(validation: pd.DataFrame, posts: pd.DataFrame, sentiment: 
     after = rows["created_at"] >= interruption
 
     def counts(segment):
+        unweighted = confusion_counts(segment["true_label"], segment["label"])
         if "weight" not in segment:
-            return confusion_counts(segment["true_label"], segment["label"])
-        weights = segment["weight"].to_numpy(dtype=float)
-        weighted = confusion_counts(segment["true_label"], segment["label"], weights)
-        return weighted * (weighted.sum() and confusion_counts(segment["true_label"], segment["label"]).sum()
-                           / weighted.sum())
+            return unweighted
+        weighted = confusion_counts(segment["true_label"], segment["label"], segment["weight"].to_numpy(dtype=float))
+        return weighted * (unweighted.sum() / weighted.sum()) if weighted.sum() else weighted
 
     return {"before": counts(rows[~after]), "after": counts(rows[after])}
 

@@ -45,18 +45,33 @@ def confusion_counts(true_labels, predicted, weights=None) -> np.ndarray:
     return counts
 
 
+def per_class_f1(confusion: np.ndarray) -> np.ndarray:
+    """F1 of each class of a (possibly weighted) confusion matrix, rows true, columns predicted; 0 where the
+    class is never predicted or never true."""
+    confusion = np.asarray(confusion, dtype=float)
+    true_positives = np.diag(confusion)
+    predicted, actual = confusion.sum(axis=0), confusion.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(predicted > 0, true_positives / predicted, 0.0)
+        recall = np.where(actual > 0, true_positives / actual, 0.0)
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    return f1
+
+
+def present_macro_f1(confusion: np.ndarray) -> float:
+    """Macro-F1 over the classes the truth contains (a class absent from it has no defined recall); nan when
+    the matrix is empty."""
+    present = np.asarray(confusion).sum(axis=1) > 0
+    return float(per_class_f1(confusion)[present].mean()) if present.any() else float("nan")
+
+
 def classification_metrics(labels: np.ndarray, p_positive: np.ndarray, bins: int = 10) -> dict:
     """Accuracy, macro-F1, expected calibration error and the confusion matrix of a binary classifier."""
     labels = np.asarray(labels).astype(int)
     predicted = (np.asarray(p_positive) >= 0.5).astype(int)
     confusion = np.zeros((2, 2), dtype=int)
     np.add.at(confusion, (labels, predicted), 1)
-    f1 = []
-    for cls in (0, 1):
-        tp = confusion[cls, cls]
-        precision = tp / confusion[:, cls].sum() if confusion[:, cls].sum() else 0.0
-        recall = tp / confusion[cls, :].sum() if confusion[cls, :].sum() else 0.0
-        f1.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+    f1 = per_class_f1(confusion)
     confidence = np.where(predicted == 1, p_positive, 1 - np.asarray(p_positive))
     correct = predicted == labels
     edges = np.linspace(0.5, 1.0, bins + 1)
@@ -87,13 +102,7 @@ def multiclass_metrics(true_labels, probabilities: np.ndarray, classes, bins: in
     predicted = probabilities.argmax(axis=1)
     confusion = np.zeros((len(classes), len(classes)), dtype=int)
     np.add.at(confusion, (truth, predicted), 1)
-    f1 = {}
-    for index, name in enumerate(classes):
-        tp = confusion[index, index]
-        precision = tp / confusion[:, index].sum() if confusion[:, index].sum() else 0.0
-        recall = tp / confusion[index, :].sum() if confusion[index, :].sum() else 0.0
-        f1[name] = float(2 * precision * recall / (precision + recall)) if precision + recall else 0.0
-    present = [name for index, name in enumerate(classes) if confusion[index, :].sum()]
+    f1 = dict(zip(classes, per_class_f1(confusion).tolist()))
     confidence = probabilities.max(axis=1) if len(probabilities) else np.zeros(0)
     correct = predicted == truth
     edges = np.linspace(0.0, 1.0, bins + 1)
@@ -104,8 +113,7 @@ def multiclass_metrics(true_labels, probabilities: np.ndarray, classes, bins: in
         "rows": int(known.sum()),
         "rows_with_other_labels": int((~known).sum()),
         "accuracy": float(correct.mean()) if len(correct) else float("nan"),
-        # Macro-F1 over the classes the rows contain (a class absent from the truth has no defined recall).
-        "macro_f1": float(np.mean([f1[name] for name in present])) if present else float("nan"),
+        "macro_f1": present_macro_f1(confusion),
         "f1": f1,
         "expected_calibration_error": float(ece),
         "confusion_matrix": {"labels": classes, "rows_true_columns_predicted": confusion.tolist()},

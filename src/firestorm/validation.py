@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from firestorm.metrics import CLASSES
+from firestorm.metrics import CLASSES, present_macro_f1
 
 # Codes a coder may give. off_topic items are kept in agreement but left out of the model's accuracy.
 CODES = CLASSES + ("off_topic",)
@@ -305,14 +305,7 @@ def confusion_scores(confusion: np.ndarray) -> tuple[float | None, float | None]
     total = confusion.sum()
     if not total:
         return None, None
-    f1 = []
-    for index in range(len(confusion)):
-        if confusion[index, :].sum():
-            tp = confusion[index, index]
-            precision = tp / confusion[:, index].sum() if confusion[:, index].sum() else 0.0
-            recall = tp / confusion[index, :].sum()
-            f1.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
-    return float(np.trace(confusion) / total), float(np.mean(f1))
+    return float(np.trace(confusion) / total), present_macro_f1(confusion)
 
 
 def model_against_codes(sample: pd.DataFrame, adjudicated: pd.DataFrame, by: str | None = None,

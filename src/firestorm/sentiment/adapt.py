@@ -14,7 +14,7 @@ import pandas as pd
 from firestorm.metrics import CLASSES, binary_polarity_metrics, confusion_counts, split_by_hash
 from firestorm.sentiment.corpora import load_social_corpus
 from firestorm.sentiment.evaluate import TRAIN_SOURCES, calibration_rows, evaluate_heads, human_test_sets
-from firestorm.sentiment.model import POLARITY, SentimentModel, calibrate, label_heads, onnx_check
+from firestorm.sentiment.model import POLARITY, TWO_HEAD_LABELS, SentimentModel, calibrate, label_heads, onnx_check
 from firestorm.sentiment.train import fit, gold_targets, unique_labelled
 
 EMOTICON_TARGETS = {"positive": 1.0, "negative": 0.0, "neutral": 0.5}
@@ -218,7 +218,10 @@ def adapt_model(base_dir: str | Path, out_dir: str | Path, tokens: pd.DataFrame,
     model = AutoModelForSequenceClassification.from_pretrained(base_dir)
     heads = label_heads(model.config.id2label)
     outputs = model.config.num_labels
-    replay_targets = (gold_targets(replay) if outputs == 9 and heads["emotion"]
+    # A model laid out as the default (both heads, TWO_HEAD_LABELS) learns from the posts' gold labels as they
+    # are; any other checkpoint from their polarity alone, through the emoticon targets' mapping.
+    default_layout = model.config.id2label == dict(enumerate(TWO_HEAD_LABELS))
+    replay_targets = (gold_targets(replay) if default_layout
                       else emoticon_targets(replay["polarity"].map({"negative": 0.0, "neutral": 0.5,
                                                                     "positive": 1.0}).fillna(-1).to_numpy(),
                                             heads, outputs))
@@ -231,9 +234,9 @@ def adapt_model(base_dir: str | Path, out_dir: str | Path, tokens: pd.DataFrame,
     tokenizer.save_pretrained(out_dir)
     # Recalibrate on the human-labelled eval splits: the scale of the logits moved.
     calibration = calibration_rows()
-    calibration_targets = (gold_targets(calibration) if outputs == 9 and heads["emotion"]
+    calibration_targets = (gold_targets(calibration) if default_layout
                            else calibration["polarity"].map({"negative": 0, "positive": 1}))
-    if not (outputs == 9 and heads["emotion"]):
+    if not default_layout:
         polar = calibration_targets.notna().to_numpy()
         calibration, calibration_targets = calibration[polar], calibration_targets[polar].astype(int).to_numpy()
     temperatures = calibrate(out_dir, calibration["text"].tolist(), calibration_targets, settings.max_length)

