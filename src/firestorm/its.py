@@ -277,32 +277,75 @@ def segment_confusion(validation: pd.DataFrame, posts: pd.DataFrame, sentiment: 
             .merge(sentiment[["post_id", "label"]], on="post_id"))
     rows = rows[(rows["created_at"] >= start) & (rows["created_at"] < end)]
     after = rows["created_at"] >= interruption
+    return {"before": validation_confusion(rows[~after]), "after": validation_confusion(rows[after])}
 
-    def counts(segment):
-        unweighted = confusion_counts(segment["true_label"], segment["label"])
-        if "weight" not in segment:
-            return unweighted
-        weighted = confusion_counts(segment["true_label"], segment["label"], segment["weight"].to_numpy(dtype=float))
-        return weighted * (unweighted.sum() / weighted.sum()) if weighted.sum() else weighted
 
-    return {"before": counts(rows[~after]), "after": counts(rows[after])}
+def validation_confusion(validation: pd.DataFrame) -> np.ndarray:
+    """Confusion counts of validation posts (true_label, label; optional ``weight``): with sampling weights the
+    weighted counts rescaled to the number of posts, so that the Dirichlet uncertainty of a correction rests on
+    the posts actually coded, not on the population they stand for."""
+    unweighted = confusion_counts(validation["true_label"], validation["label"])
+    if "weight" not in validation:
+        return unweighted
+    weighted = confusion_counts(validation["true_label"], validation["label"],
+                                validation["weight"].to_numpy(dtype=float))
+    return weighted * (unweighted.sum() / weighted.sum()) if weighted.sum() else weighted
+
+
+def true_class_shares(observed: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """True class shares pi from observed label shares q (one vector, or one per row) and a confusion matrix M
+    (M[i, j] = P(label j | true class i)): q = M^T pi solved by least squares, negative parts set to 0 and
+    the rest renormalised (NaN when nothing is left)."""
+    observed = np.asarray(observed, dtype=float)
+    rows = np.atleast_2d(observed)
+    shares = np.clip(np.linalg.lstsq(np.asarray(matrix).T, rows.T, rcond=None)[0].T, 0, None)
+    totals = shares.sum(axis=1, keepdims=True)
+    shares = np.divide(shares, totals, out=np.full_like(shares, np.nan), where=totals > 0)
+    return shares if observed.ndim == 2 else shares[0]
+
+
+def dirichlet_rows(counts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One draw of a confusion matrix: each row from its Dirichlet posterior (counts + 1/2, Jeffreys)."""
+    return np.vstack([rng.dirichlet(row + 0.5) for row in counts])
+
+
+def row_shares(counts: np.ndarray) -> np.ndarray:
+    """The confusion matrix's point estimate: rows of counts + 1/2, normalised."""
+    return (counts + 0.5) / (counts + 0.5).sum(axis=1, keepdims=True)
+
+
+INVERSION = "inversion"
+PREDICTIVE = "predictive values"
 
 
 def corrected_share_change(label_fits: dict[str, GLMFit], confusion_before, confusion_after=None, draws: int = 2000,
-                           seed: int = 0) -> dict:
+                           seed: int = 0, method: str = INVERSION) -> dict:
     """Level change of the *true* negative share at the interruption, corrected for the classifier's errors.
 
-    The observed label shares q relate to the true class shares pi by q = M^T pi, with M[i, j] =
-    P(label j | true class i) (the confusion matrix; rows negative, neutral, positive). Just before and just
-    after the interruption q comes from the segmented fits of the negative and positive shares; pi = solve(M^T,
-    q), projected onto the simplex, with the matrix measured before the interruption for the level before and
-    the one measured after for the level after (one matrix for both when ``confusion_after`` is None).
-    Uncertainty by simulation: the fits' coefficients from their normal approximation, each row of each M from
-    its Dirichlet posterior (counts + 1/2), percentile 95 % interval.
+    Just before and just after the interruption the observed label shares q come from the segmented fits of
+    the negative and positive shares; the confusion counts (rows true negative / neutral / positive, columns
+    the label) are measured before the interruption for the level before and after it for the level after
+    (one matrix for both when ``confusion_after`` is None). Two ways to go from q to the true shares pi:
+
+    - ``INVERSION``: q = M^T pi with M[i, j] = P(label j | true class i), solved and projected onto the
+      simplex. M does not depend on how common each class is, so it suits validation posts that are not a
+      random sample of the segment (emoticon posts, human-labelled test sets).
+    - ``PREDICTIVE``: pi = P^T q with P[j, i] = P(true class i | label j), the predictive values. Valid only
+      when the validation posts are a random sample of the segment within each label (the coding sample,
+      stratified by predicted label); then it needs no inversion, which amplifies the noise of a small
+      sample's matrix, and its interval is far narrower.
+
+    Uncertainty by simulation: the fits' coefficients from their normal approximation, each row of M (each
+    column of the counts for P) from its Dirichlet posterior (counts + 1/2), percentile 95 % interval.
     """
+    if method not in (INVERSION, PREDICTIVE):
+        raise ValueError(f"unknown correction method {method!r}")
     counts_before = np.asarray(confusion_before, dtype=float)
     counts_after = counts_before if confusion_after is None else np.asarray(confusion_after, dtype=float)
     rng = np.random.default_rng(seed)
+    # The matrices as drawn: M's rows are the counts' rows; P's rows are the counts' columns.
+    oriented_before, oriented_after = ((counts_before, counts_after) if method == INVERSION
+                                       else (counts_before.T, counts_after.T))
 
     def level_shares(coefficients):
         b0, b2 = coefficients[0], coefficients[2]
@@ -310,34 +353,28 @@ def corrected_share_change(label_fits: dict[str, GLMFit], confusion_before, conf
 
     def true_negative(q_negative, q_positive, matrix):
         q = np.array([q_negative, max(1 - q_negative - q_positive, 0.0), q_positive])
-        pi = np.linalg.lstsq(matrix.T, q, rcond=None)[0]
-        pi = np.clip(pi, 0, None)
-        return pi[0] / pi.sum() if pi.sum() > 0 else np.nan
-
-    def point(counts):
-        return (counts + 0.5) / (counts + 0.5).sum(axis=1, keepdims=True)
-
-    def draw(counts):
-        return np.vstack([rng.dirichlet(row + 0.5) for row in counts])
+        return true_class_shares(q, matrix)[0] if method == INVERSION else float(q @ matrix[:, 0])
 
     negative, positive = label_fits["negative"], label_fits["positive"]
     (neg_before, neg_after), (pos_before, pos_after) = (level_shares(negative.coefficients),
                                                         level_shares(positive.coefficients))
-    estimate = (true_negative(neg_after, pos_after, point(counts_after))
-                - true_negative(neg_before, pos_before, point(counts_before)))
+    estimate = (true_negative(neg_after, pos_after, row_shares(oriented_after))
+                - true_negative(neg_before, pos_before, row_shares(oriented_before)))
     simulated = []
     for _ in range(draws):
-        matrix_before = draw(counts_before)
-        matrix_after = matrix_before if confusion_after is None else draw(counts_after)
+        matrix_before = dirichlet_rows(oriented_before, rng)
+        matrix_after = matrix_before if confusion_after is None else dirichlet_rows(oriented_after, rng)
         neg_coef = rng.multivariate_normal(negative.coefficients, negative.covariance)
         pos_coef = rng.multivariate_normal(positive.coefficients, positive.covariance)
         (nb, na), (pb, pa) = level_shares(neg_coef), level_shares(pos_coef)
         simulated.append(true_negative(na, pa, matrix_after) - true_negative(nb, pb, matrix_before))
     low, high = np.nanpercentile(simulated, [2.5, 97.5])
+    described = ("confusion-matrix correction (q = M^T pi; M measured before and after), simulated CI"
+                 if method == INVERSION else
+                 "predictive-value correction (pi = P^T q; P(true | label) measured before and after), simulated CI")
     return {"estimate": float(estimate), "ci95": [float(low), float(high)],
             "confusion_before": np.round(counts_before, 2).tolist(),
-            "confusion_after": np.round(counts_after, 2).tolist(),
-            "method": "confusion-matrix correction (q = M^T pi; M measured before and after), simulated CI"}
+            "confusion_after": np.round(counts_after, 2).tolist(), "method": described}
 
 
 

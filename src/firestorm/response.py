@@ -20,7 +20,7 @@ import pandas as pd
 from firestorm.config import Case
 from firestorm.discourse import load_frames
 # The ITS thresholds are read from here by the report's methods text.
-from firestorm.its import (ITS_MIN_HOURS_EACH_SIDE, ITS_MIN_ITEMS, MIN_VALIDATION_POSTS_EACH_SIDE, OK,
+from firestorm.its import (ITS_MIN_HOURS_EACH_SIDE, ITS_MIN_ITEMS, MIN_VALIDATION_POSTS_EACH_SIDE, OK, PREDICTIVE,
                            corrected_share_change, correction_check, interrupted_time_series, segment_confusion)
 from firestorm.spread import read_posts, timed_items
 
@@ -193,8 +193,9 @@ CORRECTED_SHARE_CHANGE = "level change, share points, corrected for misclassific
 # eval.json) instead of the study's own emoticon-labelled posts: not specific to the study, but human-judged.
 HUMAN_CORRECTED_SHARE_CHANGE = ("level change, share points, corrected for misclassification "
                                 "(human-labelled test posts)")
-# The same correction with the confusion matrix of the study's own hand-coded sample (adjudicated human codes,
-# weighted by the sampling weights; firestorm.validation): human-judged and specific to the study.
+# The same correction from the study's own hand-coded sample (adjudicated human codes, weighted by the sampling
+# weights; firestorm.validation): human-judged and specific to the study. The sample is random within each
+# predicted label, so its predictive values P(true | label) are used directly (no inversion; its.PREDICTIVE).
 CODED_SHARE_CHANGE = "level change, share points, corrected for misclassification (human codes of this study)"
 # The test sets whose polarity confusion matrices are summed into that correction's matrix.
 CONFUSION_TESTS = ("smp2020_usual_test", "smp2020_virus_test")
@@ -210,8 +211,10 @@ def human_test_confusion(evaluation: dict) -> np.ndarray | None:
     return sum(matrices) if matrices else None
 
 
+# validation_before / validation_after: the validation posts (weighted counts) a misclassification correction
+# rests on before and after the interruption; empty for the other measures.
 EFFECT_COLUMNS = ["case", "title", "interruption", "interruption_kind", "hours_before", "hours_after", "outcome",
-                  "measure", "status", "estimate", "ci95_low", "ci95_high"]
+                  "measure", "status", "estimate", "ci95_low", "ci95_high", "validation_before", "validation_after"]
 
 # The measures of every case's effects, in table order: (outcome, measure, part of the fit, key in that part).
 EFFECT_MEASURES = [
@@ -265,6 +268,13 @@ def interruption_of(row, matched: float | None) -> Interruption:
                         f"no response: matched time, onset + {matched:.1f} h (counterfactual comparison)", OK)
 
 
+def pre_period_start(interruption: pd.Timestamp, peak, pre_hours: float) -> pd.Timestamp:
+    """Where the interrupted time series starts: ``pre_hours`` before the interruption, but never earlier than
+    one hour after the peak (the pre-period is the decay, not the rise)."""
+    start = interruption - pd.Timedelta(hours=pre_hours)
+    return start if _missing(peak) else max(start, pd.Timestamp(peak) + pd.Timedelta(hours=1))
+
+
 def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], sentiment: dict[str, pd.DataFrame],
                      pre_hours: float = 24.0, post_hours: float = 48.0,
                      validation: dict[str, pd.DataFrame] | None = None,
@@ -280,7 +290,8 @@ def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], senti
     :func:`segment_confusion`). With ``test_confusion`` (:func:`human_test_confusion`) it is also corrected
     with the confusion matrix measured on human-labelled test posts (one matrix for both sides), and with
     ``coded`` (per case: post_id, true_label, weight of the adjudicated coding sample) with the study's own
-    human codes, per segment like the emoticon posts.
+    human codes, per segment like the emoticon posts, by their predictive values (the sample is random within
+    each predicted label).
 
     Every case gets its rows: where an effect cannot be estimated (no interruption, the response before the
     peak had passed, too little data, a singular fit; too few validation posts for the correction) the
@@ -294,9 +305,8 @@ def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], senti
     for row in timing.itertuples():
         chosen = interruption_of(row, matched)
         interruption, kind, reason = chosen.time, chosen.kind, chosen.status
-        start = interruption - pd.Timedelta(hours=pre_hours) if reason == OK else None
+        start = pre_period_start(interruption, row.peak, pre_hours) if reason == OK else None
         if reason == OK and not _missing(row.peak):
-            start = max(start, pd.Timestamp(row.peak) + pd.Timedelta(hours=1))
             if start >= interruption:
                 reason = "not estimable: the response came before the peak had passed (no decay to compare with)"
         base = {"case": row.case, "title": row.title, "interruption": interruption, "interruption_kind": kind}
@@ -311,7 +321,8 @@ def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], senti
         if reason != OK:
             fits[row.case] = {"status": reason, "interruption_kind": kind, "series": None}
             rows += [{**base, "hours_before": np.nan, "hours_after": np.nan, "outcome": outcome, "measure": measure,
-                      "status": reason, "estimate": np.nan, "ci95_low": np.nan, "ci95_high": np.nan}
+                      "status": reason, "estimate": np.nan, "ci95_low": np.nan, "ci95_high": np.nan,
+                      "validation_before": np.nan, "validation_after": np.nan}
                      for outcome, measure in measures]
             continue
         end = interruption + pd.Timedelta(hours=post_hours)
@@ -339,8 +350,9 @@ def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], senti
                                           interruption, end)
             coded_status = (label_status if label_status != OK
                             else correction_check(confusion, "hand-coded sample posts"))
-            from_codes = (corrected_share_change(its.label_fits, confusion["before"], confusion["after"])
-                          if coded_status == OK else None)
+            # The coding sample is random within each predicted label: predictive values apply (its.py).
+            from_codes = (corrected_share_change(its.label_fits, confusion["before"], confusion["after"],
+                                                 method=PREDICTIVE) if coded_status == OK else None)
             if from_codes is not None:
                 its.negative_share["level_change_share_points_corrected_human_codes"] = from_codes
             values.append(("negative share", CODED_SHARE_CHANGE, coded_status, from_codes))
@@ -354,7 +366,8 @@ def response_effects(timing: pd.DataFrame, posts: dict[str, pd.DataFrame], senti
             rows.append({**base, "outcome": outcome, "measure": measure, "status": status,
                          "estimate": value["estimate"] if value else np.nan,
                          "ci95_low": value["ci95"][0] if value else np.nan,
-                         "ci95_high": value["ci95"][1] if value else np.nan})
+                         "ci95_high": value["ci95"][1] if value else np.nan,
+                         **validation_counts(value)})
     return pd.DataFrame(rows, columns=EFFECT_COLUMNS), fits
 
 
@@ -368,11 +381,30 @@ def _status(row) -> str:
 CORRECTION_WORDS = {
     CORRECTED_SHARE_CHANGE: ("corrected for the classifier's confusion matrix",
                              "the correction for misclassification was"),
-    CODED_SHARE_CHANGE: ("corrected with the confusion matrix of this study's hand-coded sample",
+    CODED_SHARE_CHANGE: ("corrected with the predictive values of this study's hand-coded sample",
                          "the correction from this study's hand-coded sample was"),
     HUMAN_CORRECTED_SHARE_CHANGE: ("corrected with the confusion matrix of human-labelled Weibo test posts (not "
                                    "this study's posts)", None),
 }
+
+
+def validation_counts(value: dict | None) -> dict:
+    """validation_before / validation_after of an effects row: the (weighted) validation posts of the
+    confusion matrices a correction used; NaN for the other measures and for skipped corrections."""
+    if not value or "confusion_before" not in value:
+        return {"validation_before": np.nan, "validation_after": np.nan}
+    return {"validation_before": float(np.sum(value["confusion_before"])),
+            "validation_after": float(np.sum(value["confusion_after"]))}
+
+
+def resting_on(row) -> str:
+    """", from N posts before and M after" for a correction row that records its validation posts."""
+    before, after = getattr(row, "validation_before", np.nan), getattr(row, "validation_after", np.nan)
+    if _missing(before) or _missing(after):
+        return ""
+    if getattr(row, "name", None) == HUMAN_CORRECTED_SHARE_CHANGE:   # one matrix for both sides
+        return f"; {before:,.0f} test posts"
+    return f"; {before:,.0f} validation posts before, {after:,.0f} after"
 
 
 def effect_lines(effects: pd.DataFrame) -> list[str]:
@@ -409,7 +441,8 @@ def effect_lines(effects: pd.DataFrame) -> list[str]:
             corrected = lookup.loc[measure]
             if _status(corrected) == OK:
                 line += (f"; {done}, {100 * corrected.estimate:+.1f} points "
-                         f"({100 * corrected.ci95_low:+.1f} to {100 * corrected.ci95_high:+.1f})")
+                         f"({100 * corrected.ci95_low:+.1f} to {100 * corrected.ci95_high:+.1f}"
+                         f"{resting_on(corrected)})")
             elif skipped:
                 line += f"; {skipped} {_status(corrected)}"
         lines.append(line + ".")
