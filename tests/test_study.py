@@ -43,3 +43,70 @@ def test_planted_drop_in_negativity_is_found_from_the_models_labels(default_stud
     # The silent case at the matched time: no change either way.
     placebo = effects.loc[("xhs_trik_ai", "level change, share points, corrected for misclassification")]
     assert placebo["ci95_low"] <= 0 <= placebo["ci95_high"]
+
+
+# ------------------------------------------------------------------------------------------ human validation
+def test_human_validation_recovers_the_simulated_coders_and_the_models_accuracy(default_study):
+    """The demo's two simulated coders (planted error rates, one biased): Krippendorff's alpha and Cohen's
+    kappa cover what the same coders reach on a huge sample of items like these, and the model's weighted
+    accuracy against the adjudicated codes covers the accuracy it would have against the same coders'
+    adjudicated codes of every item (the estimand: adjudication itself errs a little)."""
+    import json
+
+    import numpy as np
+
+    from firestorm.demo.coders import DEMO_CODERS, simulate_codes
+    from firestorm.validation import code_matrix, cohen_kappa, krippendorff_alpha
+
+    workdir, _ = default_study
+    rng = np.random.default_rng(0)
+    for case in ("miaoya_camera", "xhs_trik_ai"):
+        report = json.loads((workdir / f"results/{case}/validation/agreement.json").read_text(encoding="utf-8"))
+        sample = pd.read_csv(workdir / f"results/{case}/validation/coding_sample.csv", encoding="utf-8-sig")
+        planted = pd.read_parquet(workdir / "data/demo" / case / "planted_labels.parquet")
+        truth = np.tile(sample[["post_id"]].merge(planted, on="post_id")["code"].to_numpy(), 100)
+        first, second = (simulate_codes(truth, coder["error_rate"], coder["bias"], rng)
+                         for coder in DEMO_CODERS.values())
+        alpha = report["agreement"]["krippendorff_alpha"]
+        assert alpha["ci95"][0] <= krippendorff_alpha(code_matrix(pd.DataFrame([first, second]))) <= alpha["ci95"][1]
+        kappa = report["agreement"]["pairwise_cohen_kappa"][0]
+        assert kappa["ci95"][0] <= cohen_kappa(first, second) <= kappa["ci95"][1]
+        scored = pd.read_parquet(workdir / f"results/{case}/sentiment.parquet", columns=["post_id", "label"]).merge(
+            planted, on="post_id")
+        first, second = (simulate_codes(scored["code"].to_numpy(), coder["error_rate"], coder["bias"], rng)
+                         for coder in DEMO_CODERS.values())
+        adjudicated = (first == second) & (first != "off_topic")   # two coders: a tie whenever they differ
+        population = (scored["label"].to_numpy()[adjudicated] == first[adjudicated]).mean()
+        low, high = report["model"]["accuracy_ci95"]
+        assert low <= population <= high, (case, population, low, high)
+
+
+def test_human_codes_correct_the_response_effect_and_the_daily_shares(default_study):
+    """The codes of the response window recover the planted drop in negativity (and no change for the silent
+    case); corrected daily shares are nearer the planted ones than the model's own."""
+    import numpy as np
+
+    workdir, truths = default_study
+    effects = pd.read_csv(workdir / "results/comparison/response_effects.csv").set_index(["case", "measure"])
+    measure = "level change, share points, corrected for misclassification (human codes of this study)"
+    shares = truths["miaoya_camera"]["negative_share"]
+    planted = shares["after_response"] - shares["after"]
+    coded = effects.loc[("miaoya_camera", measure)]
+    assert coded["status"] == "ok" and coded["ci95_low"] <= planted <= coded["ci95_high"] < 0, coded.to_dict()
+    placebo = effects.loc[("xhs_trik_ai", measure)]
+    assert placebo["ci95_low"] <= 0 <= placebo["ci95_high"]
+    for case in ("miaoya_camera", "xhs_trik_ai"):
+        daily = pd.read_csv(workdir / f"results/{case}/validation/daily_sentiment_corrected.csv", parse_dates=["day"])
+        posts = pd.read_parquet(workdir / f"results/{case}/posts.parquet", columns=["post_id", "created_at", "platform"])
+        truth = pd.read_parquet(workdir / "data/demo" / case / "planted_labels.parquet").merge(posts, on="post_id")
+        truth = truth[truth["code"] != "off_topic"]
+        truth["day"] = truth["created_at"].dt.tz_convert("Asia/Shanghai").dt.tz_localize(None).dt.normalize()
+        true_share = (truth.assign(negative=truth["code"] == "negative").groupby(["day", "platform"])["negative"]
+                      .mean().rename("true").reset_index())
+        days = daily.merge(true_share, on=["day", "platform"])
+        days = days[days["items"] >= 100]
+        raw_error = np.abs(days["negative_share"] - days["true"]).mean()
+        corrected_error = np.abs(days["negative_corrected"] - days["true"]).mean()
+        assert corrected_error < raw_error, (case, corrected_error, raw_error)
+        covered = (days["negative_corrected_low"] <= days["true"]) & (days["true"] <= days["negative_corrected_high"])
+        assert covered.mean() >= 0.8, case

@@ -211,3 +211,80 @@ def test_demo_coders_err_at_their_planted_rates_and_agreement_recovers_them(tmp_
     assert low <= population <= high
     with pytest.raises(ValueError, match="without a planted label"):
         write_demo_codings(sample.assign(post_id="weibo:none"), planted, tmp_path / "x", seed=1)
+
+
+def test_daily_shares_corrected_by_human_codes_recover_the_true_shares():
+    from firestorm.validation import corrected_daily_shares
+
+    rng = np.random.default_rng(21)
+    # P(model label | true class): the model pulls negative posts to neutral, as the real one does.
+    confusion = np.array([[0.70, 0.25, 0.05], [0.10, 0.80, 0.10], [0.05, 0.20, 0.75]])
+    classes = np.array(["negative", "neutral", "positive"])
+    true_negative = np.linspace(0.3, 0.7, 10)
+    rows, coded = [], []
+    for day, negative in enumerate(true_negative):
+        truth = rng.choice(3, 3000, p=[negative, (1 - negative) / 2, (1 - negative) / 2])
+        labels = np.array([rng.choice(3, p=confusion[t]) for t in truth])
+        counts = np.bincount(labels, minlength=3)
+        rows.append({"day": pd.Timestamp("2023-08-01") + pd.Timedelta(days=day), "platform": "weibo",
+                     "negative": counts[0], "neutral": counts[1], "positive": counts[2]})
+        pick = rng.choice(len(truth), 40, replace=False)
+        coded.append(pd.DataFrame({"platform": "weibo", "true_label": classes[truth[pick]],
+                                   "label": classes[labels[pick]], "weight": 1.0}))
+    daily, coded = pd.DataFrame(rows), pd.concat(coded, ignore_index=True)
+    table = corrected_daily_shares(daily, coded, draws=400, seed=3)
+    assert len(table) == 10 and set(table["matrix"]) == {"platform"} and table["coded_items"].iloc[0] == 400
+    covered = (table["negative_corrected_low"] <= true_negative) & (true_negative <= table["negative_corrected_high"])
+    assert covered.mean() >= 0.8
+    # The model's own shares are biased low on the negative side; the correction removes most of that bias.
+    assert np.abs(table["negative_corrected"] - true_negative).mean() < 0.5 * np.abs(
+        table["negative_share"] - true_negative).mean()
+    # A platform with too few codes borrows the pooled matrix; nothing coded: an empty table.
+    other = daily.assign(platform="xiaohongshu")
+    mixed = corrected_daily_shares(pd.concat([daily, other]), coded.assign(
+        platform=["weibo"] * 370 + ["xiaohongshu"] * 30), draws=50)
+    assert set(mixed.groupby("platform")["matrix"].first()) == {"platform", "pooled over platforms"}
+    assert corrected_daily_shares(daily, coded.iloc[:0]).empty
+
+
+def test_the_hours_around_a_response_get_half_the_sample_and_the_weights_still_add_up():
+    items = scored_items(4000, seed=6)
+    response = pd.Timestamp("2023-08-01 12:00", tz="UTC")
+    sample = coding_sample(items, SampleSettings(sample_size=300, seed=2), "Asia/Shanghai", response=response,
+                           window_start=response - pd.Timedelta(hours=6), hours_after=12)
+    sides = sample["stratum"].str.split(" | ", regex=False).str[0]
+    assert sides.value_counts().to_dict() == {"before response": 75, "after response": 75,
+                                              "outside response window": 150}
+    # Each side of the window stands for exactly its own items (weights = N_h / n_h within each stratum).
+    hours = (items["created_at"] - response) / pd.Timedelta(hours=1)
+    in_window = {"before response": ((hours >= -6) & (hours < 0)).sum(),
+                 "after response": ((hours >= 0) & (hours < 12)).sum()}
+    for side, count in in_window.items():
+        assert sample.loc[sides == side, "weight"].sum() == pytest.approx(count)
+    assert sample["weight"].sum() == pytest.approx(len(items))
+    assert sample["post_id"].is_unique and sample["sample_id"].is_unique
+    # No stated response: the plain phase x label x platform design.
+    plain = coding_sample(items, SampleSettings(sample_size=300, seed=2), "Asia/Shanghai")
+    assert not plain["stratum"].str.contains("response").any() and len(plain) == 300
+
+
+def test_power_on_the_response_effect_shrinks_with_the_codes_of_the_window():
+    from firestorm.validation import effect_half_width
+
+    items = scored_items(6000, seed=9)
+    probability = {"negative": 0.85, "neutral": 0.35, "positive": 0.1}
+    items["p_negative"] = items["predicted_label"].map(probability)
+    response = pd.Timestamp("2023-08-01 00:00", tz="UTC")
+    widths = []
+    for share in (0.2, 0.5, 0.8):
+        sample = coding_sample(items, SampleSettings(sample_size=300, seed=2, response_window_share=share),
+                               "Asia/Shanghai", response=response, window_start=response - pd.Timedelta(hours=12),
+                               hours_after=24)
+        widths.append(effect_half_width(sample.merge(items[["post_id", "p_negative"]], on="post_id")))
+    assert widths[0] > widths[1] > widths[2] > 0
+    # By hand for 0.5: 75 items a side; label shares 0.6/0.3/0.1 -> the variance of the two sides added.
+    by_hand = 1.96 * np.sqrt(2 * sum(q ** 2 * p * (1 - p) / (75 * q)
+                                     for q, p in ((0.6, 0.85), (0.3, 0.35), (0.1, 0.1))))
+    assert widths[1] == pytest.approx(by_hand, rel=0.25)
+    plain = coding_sample(items, SampleSettings(sample_size=300), "Asia/Shanghai")
+    assert effect_half_width(plain.merge(items[["post_id", "p_negative"]], on="post_id")) is None

@@ -278,6 +278,46 @@ def validation_figure(coded: pd.DataFrame, case, png_path, bins: int = 5) -> Non
     save(fig, png_path)
 
 
+def corrected_sentiment_figure(daily, case, png_path, min_items: int = 20) -> None:
+    """Daily negative and positive shares per platform as the model labels them (dashed) and corrected for its
+    errors by the study's human codes (solid, 95 % band; :func:`firestorm.validation.corrected_daily_shares`).
+    ``daily`` empty: nobody has coded yet, the figure says so."""
+    apply_style()
+    if daily.empty:
+        fig, ax = plt.subplots(figsize=(10, 3.2))
+        ax.text(0.5, 0.5, "尚未人工编码 no human codes yet: no corrected shares", ha="center", va="center",
+                transform=ax.transAxes)
+        ax.set_axis_off()
+        ax.set_title(f"{case.title}：校正后的情感 sentiment corrected by human codes")
+        save(fig, png_path)
+        return
+    platforms = sorted(daily["platform"].unique())
+    fig, axes = plt.subplots(len(platforms), 1, figsize=(10, 3.2 * len(platforms)), sharex=True, squeeze=False)
+    for ax, platform in zip(axes[:, 0], platforms):
+        rows = daily[(daily["platform"] == platform) & (daily["items"] >= min_items)]
+        for label in ("negative", "positive"):
+            colour = SENTIMENT_COLOURS[label]
+            ax.plot(rows["day"], rows[f"{label}_share"], linestyle="--", linewidth=1, color=colour,
+                    label=f"{label}: model labels")
+            ax.plot(rows["day"], rows[f"{label}_corrected"], marker="o", markersize=3, color=colour,
+                    label=f"{label}: corrected (95% CI)")
+            ax.fill_between(rows["day"], rows[f"{label}_corrected_low"], rows[f"{label}_corrected_high"],
+                            color=colour, alpha=0.2, linewidth=0)
+        ax.set_ylim(0, 1)
+        matrix = rows["matrix"].iloc[0] if len(rows) else ""
+        coded = int(rows["coded_items"].iloc[0]) if len(rows) else 0
+        ax.set_ylabel(f"{PLATFORM_NAMES.get(platform, platform)}\n占比 share of items")
+        ax.text(0.01, 0.97, f"confusion matrix: {matrix}, {coded} coded items", transform=ax.transAxes,
+                va="top", fontsize=8, color="#555555")
+        mark_events(ax, case.timeline, case.timezone, label=ax is axes[0, 0])
+    axes[0, 0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    axes[0, 0].set_title(f"{case.title}：校正后的情感 sentiment per day, corrected by human codes "
+                         f"(days with ≥{min_items} items)")
+    axes[-1, 0].set_xlabel(f"日期 day ({case.timezone})")
+    axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+    save(fig, png_path)
+
+
 CASE_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 PLATFORM_STYLES = {"weibo": "-", "xiaohongshu": ":"}
 

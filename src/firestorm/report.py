@@ -92,7 +92,8 @@ def validation_lines(cases: list[Case], validations: dict, config: dict) -> list
     settings = config.get("validation", {})
     lines = [f"Each case has a coding sample (`results/<case>/validation/coding_sample.xlsx`: "
              f"{settings.get('sample_size', 300)} items, stratified by phase x predicted label x platform, "
-             "weighted by the inverse sampling rate, with a codebook)."]
+             f"{settings.get('response_window_share', 0.5):.0%} of them from the response effect's window when "
+             "the case states a response, weighted by the inverse sampling rate, with a codebook)."]
     if config.get("demo", {}).get("generate"):
         lines.append("On the demo the two coders are **simulated** (planted error rates 8 % and 15 %, the second "
                      "biased towards neutral): the numbers test the routine, they are not human judgement.")
@@ -102,10 +103,14 @@ def validation_lines(cases: list[Case], validations: dict, config: dict) -> list
         if not report:
             continue
         power = report.get("power", {})
+        effect_width = power.get("response_effect_ci95_half_width")
+        effect_power = ("" if effect_width is None else
+                        f"; the codes of the response window, the corrected response effect ±{effect_width:.3f} "
+                        "share points before the time series' own noise")
         if not report.get("coded"):
             lines.append(f"- **{case.title}**: not coded yet; the planned {power.get('planned_items')} items would "
                          f"give the model's accuracy ±{_fmt(power.get('accuracy_ci95_half_width_at_75_percent'), 3)}"
-                         " (95 %, at 75 % accuracy).")
+                         f" (95 %, at 75 % accuracy){effect_power}.")
             continue
         agreement = report["agreement"]
         kappas = "; ".join(f"{' & '.join(pair['coders'])} {_estimate_with_interval(pair)}"
@@ -220,7 +225,10 @@ def methods_markdown(config: dict, cases: list[Case], qc: dict, evaluation: dict
               "change is also corrected for misclassification with confusion matrices measured before and after "
               "the interruption on emoticon-labelled posts the model did not learn from (q = Mᵀπ; simulated "
               f"interval); with fewer than {MIN_VALIDATION_POSTS_EACH_SIDE} such posts on either side the "
-              "correction is skipped.", "", "## Model fit per case", "",
+              "correction is skipped. With the study's own human codes it is corrected again, by the predictive "
+              "values P(true class | label) of the coded items on each side (π = Pᵀq: the coding sample is random "
+              "within each predicted label, so no inversion is needed), beside the confusion matrix of the "
+              "human-labelled test posts (one matrix for both sides).", "", "## Model fit per case", "",
               "| case | Hawkes branching ratio n [95% CI] | kernel mean h | KS p (time rescaling) | fit status |",
               "|---|---|---|---|---|"]
     for case in cases:

@@ -55,6 +55,9 @@ class SampleSettings:
     sample_size: int = 300     # items to code per case (posts and comments)
     min_per_stratum: int = 3   # every stratum gets at least this many (or all of its items)
     seed: int = 7
+    # Share of the sample drawn from the hours around a stated company response (half before, half after):
+    # the response effect's correction uses the codes of those hours only (see RESPONSE_WINDOWS).
+    response_window_share: float = 0.5
 
 
 # ----------------------------------------------------------------------------------------- sampling
@@ -132,15 +135,55 @@ def validation_items(posts: pd.DataFrame, tokens: pd.DataFrame, sentiment: pd.Da
     return items[["post_id", "platform", "kind", "created_at", "phase", "predicted_label", "text", "context"]]
 
 
-def coding_sample(items: pd.DataFrame, settings: SampleSettings, timezone: str) -> pd.DataFrame:
+RESPONSE_WINDOWS = ("before response", "after response")
+OUTSIDE_WINDOW = "outside response window"
+
+
+def response_window(times: pd.Series, response: pd.Timestamp | None, window_start: pd.Timestamp | None,
+                    hours_after: float) -> pd.Series:
+    """Which side of the company's response each time falls on, from ``window_start`` to ``hours_after`` after
+    it (the response stage's interrupted time series window), else :data:`OUTSIDE_WINDOW`."""
+    window = pd.Series(OUTSIDE_WINDOW, index=times.index, dtype=object)
+    if response is not None:
+        before = (times >= window_start) & (times < response)
+        after = (times >= response) & (times < response + pd.Timedelta(hours=hours_after))
+        window[before.to_numpy()] = RESPONSE_WINDOWS[0]
+        window[after.to_numpy()] = RESPONSE_WINDOWS[1]
+    return window
+
+
+def coding_sample(items: pd.DataFrame, settings: SampleSettings, timezone: str, response: pd.Timestamp | None = None,
+                  window_start: pd.Timestamp | None = None, hours_after: float = 48.0) -> pd.DataFrame:
     """The coding sample of one case (:data:`SAMPLE_COLUMNS`).
 
     ``items`` has one row per scored item: post_id, platform, kind, created_at, phase, predicted_label,
     text (the item's own words exactly as the model read them) and context (what it replies to or reposts,
-    or empty). Strata are phase x predicted label x platform.
+    or empty). Strata are phase x predicted label x platform. With a stated ``response``, the hours of the
+    response stage's window around it (from ``window_start``, :func:`firestorm.response.pre_period_start`, to
+    ``hours_after`` after it; :func:`response_window`) are strata of their own, given
+    ``settings.response_window_share`` of the sample split evenly between the two sides (or all their items
+    when they hold fewer): the misclassification correction of the response effect measures the model's errors
+    on each side from these codes alone, and a proportional sample leaves it a few dozen. The weights keep
+    every estimate unbiased.
     """
-    sample = stratified_sample(items, ["phase", "predicted_label", "platform"], settings.sample_size,
-                               settings.min_per_stratum, settings.seed)
+    strata = ["phase", "predicted_label", "platform"]
+    window = response_window(items["created_at"], response, window_start, hours_after)
+    budgets = {side: int(round(settings.sample_size * settings.response_window_share / 2)) if response is not None
+               else 0 for side in RESPONSE_WINDOWS}
+    parts = []
+    for number, side in enumerate(RESPONSE_WINDOWS):
+        members = items[window == side]
+        if budgets[side] and len(members):
+            part = stratified_sample(members, strata, budgets[side], settings.min_per_stratum,
+                                     settings.seed + 1 + number)
+            parts.append(part.assign(stratum=side + " | " + part["stratum"]))
+    outside = items[window == OUTSIDE_WINDOW]
+    remaining = settings.sample_size - sum(len(part) for part in parts)
+    if remaining > 0 and len(outside):
+        part = stratified_sample(outside, strata, remaining, settings.min_per_stratum, settings.seed)
+        parts.append(part if response is None else part.assign(stratum=OUTSIDE_WINDOW + " | " + part["stratum"]))
+    sample = (pd.concat(parts).sort_index(kind="stable") if parts
+              else stratified_sample(items, strata, 0, settings.min_per_stratum, settings.seed))
     sample = sample.reset_index(drop=True)
     sample["sample_id"] = [f"S{number:04d}" for number in range(1, len(sample) + 1)]
     sample["created_at_local"] = (sample["created_at"].dt.tz_convert(timezone).dt.strftime("%Y-%m-%d %H:%M")
@@ -352,6 +395,30 @@ def design_effect(weights) -> float:
     return float(len(weights) * np.sum(weights ** 2) / np.sum(weights) ** 2) if len(weights) else float("nan")
 
 
+def effect_half_width(sample: pd.DataFrame) -> float | None:
+    """Half-width of the 95 % interval that the codes of the response window would leave on the corrected
+    level change of the negative share (predictive-value correction, :data:`firestorm.its.PREDICTIVE`), from
+    the sample before anyone codes it: on each side of the response, Var = sum over labels j of q_j^2 p_j
+    (1 - p_j) / n_j, with q_j the weighted share of label j, p_j the model's mean probability of negative
+    among items labelled j (standing in for the coded share) and n_j the items to code. The interrupted time
+    series adds its own noise; ties and off-topic codes remove items. None without a response window.
+
+    ``sample``: the coding sample with ``p_negative`` (the model's probability) per item.
+    """
+    sides = sample["stratum"].astype(str).str.split(" | ", regex=False).str[0]
+    variance = 0.0
+    for side in RESPONSE_WINDOWS:
+        rows = sample[sides == side]
+        if rows.empty:
+            return None
+        weights = rows.groupby("predicted_label")["weight"].sum()
+        shares = weights / weights.sum()
+        for label, group in rows.groupby("predicted_label"):
+            p = float(np.average(group["p_negative"], weights=group["weight"]))
+            variance += shares[label] ** 2 * p * (1 - p) / len(group)
+    return float(1.96 * np.sqrt(variance))
+
+
 def validation_report(sample: pd.DataFrame, codings: pd.DataFrame, planned_size: int, draws: int = 1000) -> dict:
     """agreement.json of one case: the coders' agreement, the adjudication, the model against the adjudicated
     codes (overall, per platform, per phase; weighted, with intervals) and the power of the planned sample.
@@ -359,8 +426,11 @@ def validation_report(sample: pd.DataFrame, codings: pd.DataFrame, planned_size:
     effect = design_effect(sample["weight"]) if len(sample) else 1.0
     power = {"planned_items": int(planned_size), "design_effect": effect,
              "accuracy_ci95_half_width_at_75_percent": accuracy_half_width(planned_size, 0.75, effect),
+             "response_effect_ci95_half_width": (effect_half_width(sample) if "p_negative" in sample else None),
              "note": "half-width of the 95 % interval on the model's accuracy the planned sample gives if the "
-                     "model is right 75 % of the time (normal approximation with Kish's design effect)"}
+                     "model is right 75 % of the time (normal approximation with Kish's design effect); and on "
+                     "the response effect corrected by the codes of the response window (share points, from "
+                     "the model's probabilities; the time series adds its own noise; None: no stated response)"}
     if codings.empty:
         return {"coded": False, "coders": [], "power": power,
                 "note": "no coder files yet: code results/<case>/validation/coding_sample.xlsx and put one file "
@@ -388,3 +458,56 @@ def coded_posts(sample: pd.DataFrame, codings: pd.DataFrame) -> pd.DataFrame:
     merged = merged[merged["adjudicated"].isin(CLASSES)]
     return pd.DataFrame({"post_id": merged["post_id"].to_numpy(), "true_label": merged["adjudicated"].to_numpy(),
                          "weight": merged["weight"].to_numpy(dtype=float)})
+
+
+# ------------------------------------------------------------------------------ corrected shares over time
+MIN_CODED_PER_PLATFORM = 50   # coded items a platform needs for its own confusion matrix (else the pooled one)
+DAILY_CORRECTED_COLUMNS = ["day", "platform", "items", "matrix", "coded_items"] + [
+    f"{label}_{part}" for label in CLASSES for part in ("share", "corrected", "corrected_low", "corrected_high")]
+
+
+def dirichlet_draw(counts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One draw of each row's shares from its Dirichlet posterior (counts + 1/2), all rows at once."""
+    gammas = rng.gamma(np.asarray(counts, dtype=float) + 0.5)
+    return gammas / gammas.sum(axis=1, keepdims=True)
+
+
+def corrected_daily_shares(daily: pd.DataFrame, coded: pd.DataFrame, draws: int = 1000, seed: int = 0,
+                           min_coded: int = MIN_CODED_PER_PLATFORM) -> pd.DataFrame:
+    """Daily label shares corrected for the classifier's errors as the study's human codes measure them.
+
+    ``daily``: day, platform and the counts negative / neutral / positive per row (``daily_sentiment.csv``);
+    ``coded``: the coded items' platform, true_label (adjudicated), label (the model's) and weight. The true
+    shares solve q = M^T pi (:func:`firestorm.its.true_class_shares`) with M the weighted confusion matrix of
+    the platform's coded items, or of all coded items when a platform has fewer than ``min_coded`` (the
+    ``matrix`` column says which). 95 % band by simulation: each day's label counts from their Dirichlet
+    posterior, M's rows from theirs (one M per draw for all days: the same codes correct every day).
+    Empty when nothing is coded.
+    """
+    from firestorm.its import dirichlet_rows, row_shares, true_class_shares, validation_confusion
+
+    if coded.empty or daily.empty:
+        return pd.DataFrame(columns=DAILY_CORRECTED_COLUMNS)
+    rng = np.random.default_rng(seed)
+    pooled = validation_confusion(coded)
+    tables = []
+    for platform, rows in daily.groupby("platform", sort=True):
+        own = coded[coded["platform"] == platform]
+        counts, matrix = ((validation_confusion(own), "platform") if len(own) >= min_coded
+                          else (pooled, "pooled over platforms"))
+        observed = rows[list(CLASSES)].to_numpy(dtype=float)
+        items = observed.sum(axis=1)
+        point = true_class_shares(observed / np.maximum(items, 1)[:, None], row_shares(counts))
+        simulated = np.stack([
+            true_class_shares(dirichlet_draw(observed, rng), dirichlet_rows(counts, rng))
+            for _ in range(draws)])
+        low, high = np.nanpercentile(simulated, [2.5, 97.5], axis=0)
+        table = pd.DataFrame({"day": rows["day"].to_numpy(), "platform": platform, "items": items.astype(int),
+                              "matrix": matrix, "coded_items": int(round(counts.sum()))})
+        for i, label in enumerate(CLASSES):
+            table[f"{label}_share"] = observed[:, i] / np.maximum(items, 1)
+            table[f"{label}_corrected"] = point[:, i]
+            table[f"{label}_corrected_low"] = low[:, i]
+            table[f"{label}_corrected_high"] = high[:, i]
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True)[DAILY_CORRECTED_COLUMNS]

@@ -2,7 +2,8 @@
 INPUT: results/<case>/{posts,tokens,sentiment}.parquet; coder files (one per coder, CSV or workbook with
        sample_id and code columns) in data/<case>/validation/, or for the demo two simulated coders.
 OUTPUT: results/<case>/validation/coding_sample.{xlsx,csv} (sheet "codebook" in the workbook),
-        agreement.json (alpha, kappa, adjudication, the model against the codes, power) and coded_posts.csv.
+        agreement.json (alpha, kappa, adjudication, the model against the codes, power) and coded_posts.csv;
+        daily_sentiment_corrected.csv and figures/sentiment_corrected.png (daily shares corrected by the codes).
 """
 
 
@@ -11,6 +12,7 @@ rule coding_sample:
         posts="results/{case}/posts.parquet",
         tokens="results/{case}/tokens.parquet",
         sentiment="results/{case}/sentiment.parquet",
+        spread="results/{case}/spread.json",
     output:
         xlsx="results/{case}/validation/coding_sample.xlsx",
         csv=report(
@@ -22,6 +24,8 @@ rule coding_sample:
     params:
         case_file=case_file,
         settings=config["validation"],
+        pre_hours=config["response"]["pre_hours"],
+        post_hours=config["response"]["post_hours"],
         code_version=CODE_VERSION,
     log:
         "logs/validation/{case}_sample.log",
@@ -53,6 +57,7 @@ rule validation_agreement:
         sample="results/{case}/validation/coding_sample.csv",
         coders=coder_files,
         sentiment="results/{case}/sentiment.parquet",
+        daily_sentiment="results/{case}/daily_sentiment.csv",
     output:
         agreement=report(
             "results/{case}/validation/agreement.json",
@@ -68,6 +73,14 @@ rule validation_agreement:
             labels={"case": "{case}", "figure": "human validation"},
         ),
         figure_svg="results/{case}/figures/validation.svg",
+        daily_corrected="results/{case}/validation/daily_sentiment_corrected.csv",
+        corrected_figure=report(
+            "results/{case}/figures/sentiment_corrected.png",
+            caption="../report/sentiment_corrected.rst",
+            category="{case}",
+            labels={"case": "{case}", "figure": "sentiment corrected by human codes"},
+        ),
+        corrected_figure_svg="results/{case}/figures/sentiment_corrected.svg",
     params:
         case_file=case_file,
         planned=config["validation"]["sample_size"],

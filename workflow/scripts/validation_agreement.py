@@ -7,19 +7,28 @@ import pandas as pd
 from firestorm import figures
 from firestorm.config import load_case
 from firestorm.jobs import log_to
-from firestorm.validation import coded_posts, read_codings, validation_report
+from firestorm.validation import coded_posts, corrected_daily_shares, read_codings, validation_report
 
 log_to(snakemake)
 
 sample = pd.read_csv(snakemake.input.sample, dtype={"sample_id": str, "post_id": str}, encoding="utf-8-sig")
 codings = read_codings(list(snakemake.input.coders), sample)
-report = validation_report(sample, codings, snakemake.params.planned)
+probabilities = pd.read_parquet(snakemake.input.sentiment, columns=["post_id", "p_negative", "p_neutral", "p_positive",
+                                                                    "label"])
+report = validation_report(sample.merge(probabilities[["post_id", "p_negative"]], on="post_id", how="left"), codings,
+                           snakemake.params.planned)
 with open(snakemake.output.agreement, "w", encoding="utf-8") as handle:
     json.dump(report, handle, indent=2, ensure_ascii=False)
 coded = coded_posts(sample, codings)
 coded.to_csv(snakemake.output.coded, index=False)
-probabilities = pd.read_parquet(snakemake.input.sentiment, columns=["post_id", "p_negative", "p_neutral", "p_positive",
-                                                                    "label"])
 reliability = (coded.rename(columns={"true_label": "adjudicated"})
                .merge(probabilities.rename(columns={"label": "predicted_label"}), on="post_id"))
-figures.validation_figure(reliability, load_case(snakemake.params.case_file), snakemake.output.figure)
+case = load_case(snakemake.params.case_file)
+figures.validation_figure(reliability, case, snakemake.output.figure)
+# Sentiment shares over time as the human codes say they are: the daily shares corrected for the model's errors.
+daily = pd.read_csv(snakemake.input.daily_sentiment, parse_dates=["day"])
+corrected = corrected_daily_shares(
+    daily, reliability.rename(columns={"adjudicated": "true_label", "predicted_label": "label"})
+    .merge(sample[["post_id", "platform"]], on="post_id"))
+corrected.to_csv(snakemake.output.daily_corrected, index=False)
+figures.corrected_sentiment_figure(corrected, case, snakemake.output.corrected_figure)
