@@ -252,6 +252,9 @@ def test_comment_columns_in_post_rows_are_refused_with_a_mapping_to_declare(tmp_
     comments = result.posts[result.posts["kind"] == "comment"]
     assert set(comments["parent_id"]) == {"weibo:4929000000000101"} and comments["post_id"].is_unique
     assert comments["text"].iloc[1] == "@" + nickname_pseudonym(key, "weibo", "山间小路") + " 支持"   # HTML gone
+    # The commenter's nickname column gives the alias; the post's alias is the name its mention carries.
+    assert list(comments["author_alias"]) == [nickname_pseudonym(key, "weibo", name) for name in ("晚风Lin", "阿木木")]
+    assert comments["text"].iloc[1].startswith("@" + result.posts["author_alias"].iat[0])
     assert comments["created_at"].iloc[0].isoformat() == "2023-08-01T02:05:00+00:00"
     with pytest.raises(IngestError, match=r"names column\(s\) \['评论正文'\] that the file lacks"):
         ingest_file(path, None, "Asia/Shanghai", key, entry={"comments": {**mapping, "text": "评论正文"}})

@@ -22,11 +22,18 @@ POSTS = {
     "shares": "Int64",
     "collects": "Int64",
     "ip_region": "string",
+    "author_alias": "string",   # pseudonym of the author's nickname as texts write it (@name, //@name:), else null
+    "gender": "string",         # the author's gender as the export states it: f | m; null where not stated
+    "followers": "Int64",       # the author's follower count's order of magnitude (12,345 -> 10,000), where stated
     "hashtags": "string",       # hashtags joined by "|" without markup
     "source_file": "string",    # export path as given in the case inputs
     "source_row": "Int64",      # 1-based record number in that file (header excluded)
     "crawled_at": "datetime64[ns, UTC]",
 }
+
+# What a format says about an item's author, not about the item: it never decides which of two copies of a
+# twice-crawled item is kept (a MediaCrawler copy with the author's gender against a weibo-search copy without).
+AUTHOR_PROFILE = ("author_alias", "gender", "followers")
 
 # How precisely an export states when an item was created, finest first. Hourly and minute-level analyses
 # (onset, Hawkes, interrupted time series, latency) use only items stated to the minute or better.

@@ -23,7 +23,9 @@ from typing import Callable
 import pandas as pd
 
 from firestorm.ingest.parsing import parse_count, parse_datetime_precision, parse_epoch
-from firestorm.privacy import MENTION, REPOST_ATTRIBUTION, author_pseudonym, pseudonym, scrub_people
+from firestorm.privacy import (
+    MENTION, REPOST_ATTRIBUTION, author_pseudonym, nickname_pseudonym, pseudonym, scrub_people,
+)
 
 # An unknown column with such a name carries a second record in each row (a weibo-search fork appends the
 # columns of one comment to every post row), so rows repeating a post are not duplicates.
@@ -57,6 +59,14 @@ WEIBOSPIDER_2018_REPOST = re.compile(r"^转发了\s*(.+?)\s*的微博[:：]\s*(.
 WEIBOSPIDER_2018_INDEX = re.compile(r"^\d+[:：]")
 BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MISSING_TEXT = {"", "None", "none", "null", "nan", "无", "未知"}
+# An author's gender as exports write it. The Weibo API's f/m (n: 未知, unknown) reach MediaCrawler's Weibo
+# records and weibo-crawler's user; weibo.cn's 女/男 reach weiboSpider's user; MediaCrawler's and Spider_XHS's
+# creator tables write Female/Male and 女/男/未知. None: the export says the gender is not stated.
+GENDERS = {"f": "f", "female": "f", "女": "f", "m": "m", "male": "m", "男": "m", "n": None, "unknown": None,
+           "保密": None}
+# Xiaohongshu's API states gender as a number (MediaCrawler's and Spider_XHS's creator code: 1 female, 0 male,
+# else not stated); no Weibo export writes numbers, so there a number is not read as a gender.
+XHS_GENDER_CODES = {"0": "m", "1": "f", "2": None}
 
 
 class RowError(ValueError):
@@ -88,6 +98,12 @@ class FileContext:
         path = Path(self.path)
         return path.parent.name, path.stem
 
+    def file_screen_name(self) -> str | None:
+        """The screen name a ``{screen_name}/{user_id}.ext`` file is filed under; None where the file is not laid
+        out so (its name is no user id) or the folder is the id itself (weibo-crawler's user_id_as_folder_name)."""
+        screen_name, user_id = self.file_user()
+        return screen_name if user_id.isdigit() and screen_name and not screen_name.isdigit() else None
+
 
 def _listed_name(part: str) -> str | None:
     """One name of a mention list (weibo-crawler's @用户 is comma-joined), or None where the part is no name:
@@ -115,6 +131,9 @@ def names_in_record(fields: dict, ctx: FileContext, depth: int = 0) -> set[str]:
                 names |= set(MENTION.findall(value))
                 names |= {next(g for g in match if g) for match in NAMED_IN_TEXT.findall(value)}
     names.discard(None)
+    mapped = ctx.columns.get("author_name")   # generic: the column the case maps authors' nicknames from
+    if depth == 0 and mapped and isinstance(fields.get(mapped), (str, int)) and str(fields[mapped]).strip():
+        names.add(str(fields[mapped]).strip())
     if depth == 0 and FORMATS[ctx.format].files_named_after_user:
         names.add(ctx.file_user()[0])
     return {name for name in names if name and name not in MISSING_TEXT}
@@ -194,6 +213,44 @@ def _author(ctx: FileContext, user_id=None, nickname=None) -> str | None:
     return author_pseudonym(ctx.key, ctx.platform, user_id, nickname)
 
 
+def _alias(ctx: FileContext, nickname) -> str | None:
+    """``author_alias``: the pseudonym texts give the author's nickname (``@name``, ``//@name:``), None without one."""
+    if nickname is None or isinstance(nickname, (list, dict)):
+        return None
+    name = str(nickname).strip()
+    return nickname_pseudonym(ctx.key, ctx.platform, name) if name else None
+
+
+def _gender(record: dict, ctx: FileContext, *names: str) -> str | None:
+    """"f", "m", or None where the record states no gender; a value that is no gender is a reject of its field."""
+    name = next((n for n in names if _value(record, n) is not None), None)
+    if name is None:
+        return None
+    value = _value(record, name)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    known = {**GENDERS, **(XHS_GENDER_CODES if ctx.platform == "xiaohongshu" else {})}
+    text = None if isinstance(value, bool) else str(value).strip().lower()
+    if text in known:
+        return known[text]
+    raise RowError(name, f"not a gender: {value!r} (expected f/m, 女/男, female/male, or 未知 for not stated)")
+
+
+def _stated_count(record: dict, *names: str) -> int | None:
+    """A count that is null where the record leaves it empty: an author's follower count is unknown there, not
+    zero (MediaCrawler's empty interaction counts mean zero, see parse_count)."""
+    name = next((n for n in names if _value(record, n) is not None), None)
+    return None if name is None else _count(record, name)
+
+
+def _follower_band(count: int | None) -> int | None:
+    """A follower count coarsened to its order of magnitude (12,345 -> 10,000; 0 stays 0): the tier is what an
+    analysis of reach needs, and an exact count can single out a public account behind its pseudonym."""
+    if count is None or count <= 0:
+        return count
+    return 10 ** (len(str(int(count))) - 1)
+
+
 def _qualified(ctx: FileContext, local_id) -> str:
     return f"{ctx.platform}:{str(local_id).strip()}"
 
@@ -261,7 +318,7 @@ def _weibo_post_id(ctx: FileContext, record: dict, *names: str) -> str:
 
 def _row(**values) -> dict:
     defaults = dict(parent_id=None, title=None, likes=None, comments=None, shares=None, collects=None,
-                    ip_region=None, hashtags="", crawled_at=None)
+                    ip_region=None, author_alias=None, gender=None, followers=None, hashtags="", crawled_at=None)
     return {**defaults, **values}
 
 
@@ -272,6 +329,14 @@ def _region(value) -> str | None:
 
 
 # ------------------------------------------------------------------------------------------- MediaCrawler
+def _mediacrawler_alias(record: dict, ctx: FileContext) -> str | None:
+    # Since 2026-07-01 MediaCrawler writes creator_hash instead of user_id and masks the nickname (first character,
+    # "***", last character): a masked name is nobody's, so it gives no alias.
+    if _value(record, "creator_hash") is not None:
+        return None
+    return _alias(ctx, _value(record, "nickname"))
+
+
 def normalise_mediacrawler_xhs_note(record: dict, ctx: FileContext) -> dict:
     post_id = _qualified(ctx, _text(record, "note_id"))
     text = _text(record, "desc")
@@ -282,7 +347,7 @@ def normalise_mediacrawler_xhs_note(record: dict, ctx: FileContext) -> dict:
         title=ctx.scrub(_optional_text(record, "title") or "") or None,
         likes=_count(record, "liked_count"), comments=_count(record, "comment_count"),
         shares=_count(record, "share_count"), collects=_count(record, "collected_count"),
-        ip_region=_region(_value(record, "ip_location")),
+        ip_region=_region(_value(record, "ip_location")), author_alias=_mediacrawler_alias(record, ctx),
         hashtags=_topics(text, XHS_TOPIC, _tags(record, "tag_list")), crawled_at=_crawl_time(record, ctx),
     )
 
@@ -297,8 +362,8 @@ def normalise_mediacrawler_xhs_comment(record: dict, ctx: FileContext) -> dict:
         parent_id=_qualified(ctx, parent) if parent not in ("", "0") else root_id, root_id=root_id,
         **_created(record, ctx, "create_time"), author=_author(ctx, _value(record, "user_id", "creator_hash")),
         text=ctx.scrub(text), likes=_count(record, "like_count"), comments=_count(record, "sub_comment_count"),
-        ip_region=_region(_value(record, "ip_location")), hashtags=_topics(text, XHS_TOPIC),
-        crawled_at=_crawl_time(record, ctx),
+        ip_region=_region(_value(record, "ip_location")), author_alias=_mediacrawler_alias(record, ctx),
+        hashtags=_topics(text, XHS_TOPIC), crawled_at=_crawl_time(record, ctx),
     )
 
 
@@ -318,6 +383,7 @@ def normalise_mediacrawler_weibo_post(record: dict, ctx: FileContext) -> dict:
         author=_author(ctx, _value(record, "user_id", "creator_hash")), text=ctx.scrub(text),
         likes=_count(record, "liked_count"), comments=_count(record, "comments_count"),
         shares=_count(record, "shared_count"), ip_region=_region(_value(record, "ip_location")),
+        author_alias=_mediacrawler_alias(record, ctx), gender=_gender(record, ctx, "gender"),
         hashtags=_topics(text, WEIBO_TOPIC), crawled_at=_crawl_time(record, ctx),
     )
 
@@ -334,14 +400,18 @@ def normalise_mediacrawler_weibo_comment(record: dict, ctx: FileContext) -> dict
         **_mediacrawler_weibo_time(record, ctx),
         author=_author(ctx, _value(record, "user_id", "creator_hash")), text=ctx.scrub(text),
         likes=_count(record, "comment_like_count"), comments=_count(record, "sub_comment_count"),
-        ip_region=_region(_value(record, "ip_location")), hashtags=_topics(text, WEIBO_TOPIC),
+        ip_region=_region(_value(record, "ip_location")), author_alias=_mediacrawler_alias(record, ctx),
+        gender=_gender(record, ctx, "gender"), hashtags=_topics(text, WEIBO_TOPIC),
         crawled_at=_crawl_time(record, ctx),
     )
 
 
 # -------------------------------------------------------------------------------- dataabc weibo crawlers
 def normalise_weibo_crawler_post(record: dict, ctx: FileContext) -> dict:
-    """weibo-crawler CSV (Chinese headers) or JSON (English keys) of one user's posts."""
+    """weibo-crawler CSV (Chinese headers) or JSON (English keys) of one user's posts.
+
+    The JSON's ``user`` (read as ``_user_*`` columns) states the author's gender (Weibo API f/m) and
+    followers_count; the CSV states neither."""
     post_id = _weibo_post_id(ctx, record, "id")  # the CSV id carries a trailing tab
     text = _text(record, "正文", "text")
     screen_name, user_id = ctx.file_user()
@@ -352,6 +422,9 @@ def normalise_weibo_crawler_post(record: dict, ctx: FileContext) -> dict:
         author=_author(ctx, author_id, screen_name), text=ctx.scrub(text),
         likes=_count(record, "点赞数", "attitudes_count"), comments=_count(record, "评论数", "comments_count"),
         shares=_count(record, "转发数", "reposts_count"), ip_region=_region(_value(record, "IP属地", "ip_location")),
+        author_alias=_alias(ctx, _value(record, "screen_name", "_user_screen_name") or ctx.file_screen_name()),
+        gender=_gender(record, ctx, "_user_gender"),
+        followers=_follower_band(_stated_count(record, "_user_followers_count")),
         hashtags=_topics(text, WEIBO_TOPIC, _tags(record, "话题", "topics")), crawled_at=ctx.crawled_at,
     )
 
@@ -388,7 +461,7 @@ def normalise_weibo_crawler_comment(record: dict, ctx: FileContext) -> dict:
         post_id=_qualified(ctx, _text(record, "id")), kind="comment", parent_id=root_id, root_id=root_id,
         **_created(record, ctx, "created_at"), author=_author(ctx, None, _value(record, "user_screen_name")),
         text=ctx.scrub(text), likes=_count(record, "like_count"), hashtags=_topics(text, WEIBO_TOPIC),
-        crawled_at=ctx.crawled_at,
+        author_alias=_alias(ctx, _value(record, "user_screen_name")), crawled_at=ctx.crawled_at,
     )
 
 
@@ -396,7 +469,8 @@ def normalise_weibospider_post(record: dict, ctx: FileContext) -> dict:
     """weiboSpider (weibo.cn) CSV or JSON: base62 ids, 'YYYY-MM-DD HH:MM' times, reposts written inline.
 
     Its 2018 layouts carry no id (``微博,翻译,…`` with texts numbered ``1:``, ``2:`` …, and ``微博正文,发布位置,…``):
-    the id is then a keyed hash of the file's user, the time and the text, stable across re-crawls."""
+    the id is then a keyed hash of the file's user, the time and the text, stable across re-crawls. The JSON's
+    ``user`` (read as ``_user_*`` columns) states the author's gender (weibo.cn's 女/男) and followers."""
     raw_text = _text(record, "微博正文", "content", "微博").replace("\xa0原图", "")
     if "微博" in record:   # the 2018 layout numbers its posts and writes reposts its own way
         raw_text = WEIBOSPIDER_2018_INDEX.sub("", raw_text.strip(), count=1)
@@ -416,6 +490,9 @@ def normalise_weibospider_post(record: dict, ctx: FileContext) -> dict:
         **created, author=_author(ctx, author_id, screen_name),
         text=text, likes=_count(record, "点赞数", "up_num"), comments=_count(record, "评论数", "comment_num"),
         shares=_count(record, "转发数", "retweet_num"), hashtags=_topics(text, WEIBO_TOPIC),
+        author_alias=_alias(ctx, _value(record, "_user_nickname") or ctx.file_screen_name()),
+        gender=_gender(record, ctx, "_user_gender"),
+        followers=_follower_band(_stated_count(record, "_user_followers")),
         crawled_at=ctx.crawled_at,
     )
 
@@ -431,8 +508,8 @@ def normalise_weibo_search_post(record: dict, ctx: FileContext) -> dict:
         **_created(record, ctx, "发布时间"),
         author=_author(ctx, _value(record, "user_id"), _value(record, "用户昵称")), text=ctx.scrub(text),
         likes=_count(record, "点赞数"), comments=_count(record, "评论数"), shares=_count(record, "转发数"),
-        ip_region=_region(_value(record, "ip")), hashtags=_topics(text, WEIBO_TOPIC, _tags(record, "话题")),
-        crawled_at=ctx.crawled_at,
+        ip_region=_region(_value(record, "ip")), author_alias=_alias(ctx, _value(record, "用户昵称")),
+        hashtags=_topics(text, WEIBO_TOPIC, _tags(record, "话题")), crawled_at=ctx.crawled_at,
     )
 
 
@@ -450,8 +527,8 @@ def normalise_spider_xhs_note(record: dict, ctx: FileContext) -> dict:
         author=_author(ctx, _value(record, "用户id"), _value(record, "昵称")), text=ctx.scrub(text or title),
         title=ctx.scrub(title) if title else None, likes=_count(record, "点赞数量"),
         comments=_count(record, "评论数量"), shares=_count(record, "分享数量"), collects=_count(record, "收藏数量"),
-        ip_region=_region(_value(record, "ip归属地")), hashtags=_topics(text, XHS_TOPIC, _tags(record, "标签")),
-        crawled_at=ctx.crawled_at,
+        ip_region=_region(_value(record, "ip归属地")), author_alias=_alias(ctx, _value(record, "昵称")),
+        hashtags=_topics(text, XHS_TOPIC, _tags(record, "标签")), crawled_at=ctx.crawled_at,
     )
 
 
@@ -462,7 +539,7 @@ def normalise_spider_xhs_comment(record: dict, ctx: FileContext) -> dict:
         post_id=_qualified(ctx, _text(record, "评论id")), kind="comment", parent_id=root_id, root_id=root_id,
         **_created(record, ctx, "上传时间"), author=_author(ctx, _value(record, "用户id"), _value(record, "昵称")),
         text=ctx.scrub(text), likes=_count(record, "点赞数量"), ip_region=_region(_value(record, "ip归属地")),
-        hashtags=_topics(text, XHS_TOPIC), crawled_at=ctx.crawled_at,
+        author_alias=_alias(ctx, _value(record, "昵称")), hashtags=_topics(text, XHS_TOPIC), crawled_at=ctx.crawled_at,
     )
 
 
@@ -483,14 +560,17 @@ def normalise_generic(record: dict, ctx: FileContext) -> dict:
     linked = {name: _optional_text(record, source(name)) if source(name) else None for name in ("parent_id", "root_id")}
     counts = {name: _count(record, source(name)) if source(name) else None
               for name in ("likes", "comments", "shares", "collects")}
+    nickname = _value(record, source("author_name")) if source("author_name") else None
     return _row(
         post_id=post_id, kind=kind,
         parent_id=_qualified(ctx, linked["parent_id"]) if linked["parent_id"] else None,
         root_id=_qualified(ctx, linked["root_id"]) if linked["root_id"] else post_id,
         **_created(record, ctx, source("created_at")),
-        author=_author(ctx, _value(record, source("author"))) if source("author") else None,
+        author=_author(ctx, _value(record, source("author")) if source("author") else None, nickname),
         text=ctx.scrub(text), title=_optional_text(record, source("title")) if source("title") else None,
         ip_region=_region(_value(record, source("ip_region"))) if source("ip_region") else None,
+        author_alias=_alias(ctx, nickname), gender=_gender(record, ctx, source("gender")) if source("gender") else None,
+        followers=_follower_band(_stated_count(record, source("followers"))) if source("followers") else None,
         hashtags=_topics(text, WEIBO_TOPIC if ctx.platform == "weibo" else XHS_TOPIC,
                          _value(record, source("hashtags")) if source("hashtags") else None),
         crawled_at=_time(record, ctx, source("crawled_at"))[0] if source("crawled_at") else ctx.crawled_at,
@@ -564,7 +644,8 @@ FORMATS: dict[str, ExportFormat] = {export.name: export for export in (
             "工具", "点赞数", "评论数", "转发数", "话题", "@用户", "完整日期", "是否编辑过", "编辑次数"),
         signature=(("id",), ("正文", "text"), ("日期", "created_at"), ("点赞数", "attitudes_count")),
         required=(("id",), ("正文", "text"), ("日期", "完整日期", "created_at", "full_created_at")),
-        known_extra=frozenset({"IP属地", "_user_id", "_user_nickname", "_user_screen_name", "article_url", "at_users",
+        known_extra=frozenset({"IP属地", "_user_id", "_user_nickname", "_user_screen_name", "_user_gender",
+            "_user_followers", "_user_followers_count", "article_url", "at_users",
             "attitudes_count", "comments_count", "created_at", "edit_count", "edited", "full_created_at", "links",
             "live_photo_url", "location", "pics", "reposts_count", "retweet", "screen_name", "source", "text",
             "topics", "user_id", "video_url", "是否原创", "源用户id", "源用户昵称"}),
@@ -584,7 +665,8 @@ FORMATS: dict[str, ExportFormat] = {export.name: export for export in (
             "点赞数", "转发数", "评论数"),
         signature=(("微博正文", "content", "微博"), ("发布时间", "publish_time")),
         required=(("微博正文", "content", "微博"), ("发布时间", "publish_time")),
-        known_extra=frozenset({"_user_id", "_user_nickname", "_user_screen_name", "article_url", "comment_num",
+        known_extra=frozenset({"_user_id", "_user_nickname", "_user_screen_name", "_user_gender", "_user_followers",
+            "_user_followers_count", "article_url", "comment_num",
             "content", "id", "original", "original_pictures", "publish_place", "publish_time", "publish_tool",
             "retweet_num", "retweet_pictures", "up_num", "user_id", "video_url", "微博", "是否为原创微博", "翻译",
             "被转发微博原始图片url"}),
@@ -677,7 +759,7 @@ def normalise_embedded_comment(record: dict, post: dict, ctx: FileContext, mappi
     return _row(
         post_id=_qualified(ctx, local), kind="comment", parent_id=post["post_id"], root_id=post["root_id"],
         **created, author=_author(ctx, author_id, author_name), text=ctx.scrub(text),
-        likes=_count(record, mapping["likes"]) if "likes" in mapping else None,
+        likes=_count(record, mapping["likes"]) if "likes" in mapping else None, author_alias=_alias(ctx, author_name),
         hashtags=_topics(text, WEIBO_TOPIC if ctx.platform == "weibo" else XHS_TOPIC), crawled_at=post["crawled_at"],
     )
 

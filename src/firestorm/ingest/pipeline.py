@@ -30,7 +30,7 @@ from firestorm.ingest.formats import (
 )
 from firestorm.ingest.readers import SQLITE_SUFFIXES, ExportError, read_export, redact, sqlite_tables
 from firestorm.privacy import MIN_LATIN_NAME_CHARACTERS, MIN_NAME_CHARACTERS, NameScrubber, author_pseudonym
-from firestorm.schema import POSTS, REJECTS, TIME_PRECISIONS, conform, empty_frame
+from firestorm.schema import AUTHOR_PROFILE, POSTS, REJECTS, TIME_PRECISIONS, conform, empty_frame
 
 CHUNK_ROWS = 50_000
 COUNTS = ("rows_in", "kept", "rejected", "duplicates", "in_scope", "out_of_window", "off_topic")
@@ -124,7 +124,8 @@ def iter_file_chunks(path: str | Path, fmt: str | None, timezone: str, key: byte
     platform = entry.get("platform") or FORMATS[fmt].platform
     ctx = FileContext(str(path), fmt, platform, entry.get("timezone", timezone), key, crawled_at,
                       columns=entry.get("columns", {}), kind=entry.get("kind", "post"))
-    personal = PERSONAL_COLUMNS | ({entry["columns"]["author"]} if "author" in entry.get("columns", {}) else set())
+    mapped = entry.get("columns", {})   # generic: the columns holding an author's id, nickname and gender
+    personal = PERSONAL_COLUMNS | {mapped[name] for name in ("author", "author_name", "gender") if name in mapped}
     source = public_source_name(path, fmt, key, table)
     normalise = FORMATS[fmt].normalise
     personal |= set(carried)
@@ -253,7 +254,8 @@ def dedupe_keys(posts: pd.DataFrame, part: int = 0) -> pd.DataFrame:
         "post_id": posts["post_id"].array,
         "root_id": posts["root_id"].array,
         "source_file": posts["source_file"].astype("category").array,
-        "complete": posts.notna().sum(axis=1).to_numpy(dtype=np.int8),
+        "complete": posts.drop(columns=list(AUTHOR_PROFILE), errors="ignore").notna().sum(axis=1)
+                         .to_numpy(dtype=np.int8),
         "crawled_at": posts["crawled_at"].array,
         "part": part,
         "row": np.arange(len(posts)),

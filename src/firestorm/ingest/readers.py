@@ -254,15 +254,19 @@ def _records_of(items: list, encoding: str) -> ExportFile:
     return ExportFile(header, records(), encoding)
 
 
+USER_FIELDS = ("id", "screen_name", "nickname", "gender", "followers_count", "followers")
+
+
 def _json(path: Path, text: str, encoding: str) -> ExportFile:
     try:
         document = json.loads(text) if text.strip() else []
     except json.JSONDecodeError as error:
         raise ExportError(f"{path}: not valid JSON ({error})") from None
-    # weibo-crawler and weiboSpider write {"user": {...}, "weibo": [...]}; the user is the file's author.
+    # weibo-crawler and weiboSpider write {"user": {...}, "weibo": [...]}; the user is the file's author. Its id,
+    # name, gender and follower count (weibo-crawler: followers_count, weiboSpider: followers) go with each item.
     if isinstance(document, dict) and isinstance(document.get("weibo"), list):
         user = document.get("user") if isinstance(document.get("user"), dict) else {}
-        author = {k: user[k] for k in ("id", "screen_name", "nickname") if k in user}
+        author = {k: user[k] for k in USER_FIELDS if k in user}
         document = [{**{f"_user_{k}": v for k, v in author.items()}, **item} if isinstance(item, dict) else item
                     for item in document["weibo"]]
     if not isinstance(document, list):
