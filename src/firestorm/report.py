@@ -213,6 +213,21 @@ def methods_markdown(config: dict, cases: list[Case], qc: dict, evaluation: dict
               "(other than a platform's background at its floor, which means none) makes the fit \"at bound\"; KS "
               f"p < {KS_POOR_FIT_P} makes it a \"poor fit\". Peak = maximum of the fitted expected intensity when "
               "the fit is ok, else the hour of the highest 3-hour mean of the observed counts.",
+              "- Cascades: trees of items from the exports' parent ids (comment parents, weibo-search's "
+              "retweet_id) and Weibo `//@name:` repost chains (the first name is whom an item reposted; its parent "
+              "is that author's latest earlier item with the quoted words, linked by the keyed name pseudonym); "
+              "parents the data does not hold become shared \"outside the data\" roots, counted. Structural "
+              "virality: the mean distance between a cascade's items (Goel et al. 2016). Spreaders: pseudonymised "
+              "authors by items, by items their items triggered and by engagement; top 1 % / 10 % shares and Gini; "
+              "per phase, the Jaccard overlap of top-10 % author sets. IP location (IP属地) normalised to provinces "
+              "(countries and 海外 to overseas), negative share per province with Wilson intervals. Coordination "
+              f"screen: distinct authors posting the same normalised text (≥ "
+              f"{config.get('diffusion', {}).get('coordination', {}).get('min_characters', 10)} characters) or "
+              f"hashtag set within {config.get('diffusion', {}).get('coordination', {}).get('window_seconds', 60)} s, "
+              f"at least {config.get('diffusion', {}).get('coordination', {}).get('min_pair_repeats', 2)} times "
+              "per pair; connected groups of such authors are reported with their share of items — a screen "
+              "with stated parameters, not a bot verdict. `field_coverage.csv` gives the share of items carrying "
+              "each optional field.",
               f"- Frames: lexicon `{config['discourse']['frames']}` (+ case terms), Wilson 95 % intervals. "
               f"Distinctive words: Fightin' Words with an informative Dirichlet prior of "
               f"{config['discourse']['prior_total']} pseudo-counts.",
@@ -278,8 +293,36 @@ def spread_lines(spread: dict) -> list[str]:
     return lines + [f"- {half_life_text}; {branching}."]
 
 
+def _percent(value) -> str:
+    return "n/a" if value is None or pd.isna(value) else f"{100 * value:.0f} %"
+
+
+def diffusion_lines(summary: dict) -> list[str]:
+    """Who carried the storm, from diffusion.json: cascades, concentration, coordination, locations."""
+    cascades, spreaders = summary["cascades"], summary["spreaders"]["items_per_author"]
+    coordination, located = summary["coordination"], summary["geography"]
+    largest = cascades["share_of_items_in_largest"]
+    deepest = max((p["deepest"] for p in cascades["by_platform"].values()), default=0)
+    lines = [f"- Cascades: {cascades['cascades']:,} repost/reply trees hold the {cascades['items']:,} items; the 10 "
+             f"largest hold {_percent(largest['top_10'])} of them, the deepest reaches {deepest} levels "
+             f"({cascades['links']['outside the data']:,} items answer or repost an item the data does not hold).",
+             f"- Spreaders: the most active 1 % of {spreaders['authors']:,} authors wrote "
+             f"{_percent(spreaders['top_1_percent_share'])} of the items, the top 10 % "
+             f"{_percent(spreaders['top_10_percent_share'])} (Gini {_fmt(spreaders['gini'], 2)})."]
+    parameters = coordination["parameters"]
+    lines.append(f"- Coordination screen (identical texts or hashtag sets by distinct authors within "
+                 f"{parameters['window_seconds']:g} s, at least {parameters['min_pair_repeats']} times per pair): "
+                 + (f"{coordination['components']} group(s) of {coordination['authors_in_components']} authors, "
+                    f"{_percent(coordination['volume_share'])} of the items; a screen, not a verdict."
+                    if coordination["components"] else "no group found."))
+    lines.append(f"- IP location (IP属地): stated on {_percent(located['located_share'])} of the items"
+                 + (f"; {located['unread']:,} location strings could not be read (diffusion.json)."
+                    if located["unread"] else "."))
+    return lines
+
+
 def summary_markdown(cases: list[Case], spreads: dict, timing: pd.DataFrame, effects: pd.DataFrame,
-                     frames_by_phase: dict, sentiment_shares: dict) -> str:
+                     frames_by_phase: dict, sentiment_shares: dict, diffusions: dict | None = None) -> str:
     """Findings in numbers, per case and compared."""
     lines = ["# Findings", ""]
     timing = timing.set_index("case")
@@ -311,6 +354,8 @@ def summary_markdown(cases: list[Case], spreads: dict, timing: pd.DataFrame, eff
                 lines.append(f"- Phase {phase}: " + ("most common frames " + ", ".join(
                     f"{r.frame} {100 * r.share:.1f} %" for r in top.itertuples()) if len(top) else
                     "no term of the frame lexicon occurs") + ".")
+        if diffusions and case.name in diffusions:
+            lines += diffusion_lines(diffusions[case.name])
         lines.append("")
     if len(effects):
         lines += ["## What the response changed", ""] + effect_lines(effects)

@@ -14,6 +14,7 @@ rule report_text:
         effects="results/comparison/response_effects.csv",
         evaluation=model_eval_file(),
         validation=expand("results/{case}/validation/agreement.json", case=CASES),
+        diffusion=expand("results/{case}/diffusion/diffusion.json", case=CASES),
     output:
         methods=report(
             "results/methods.md",

@@ -26,8 +26,9 @@ shares = {c.name: pd.read_parquet(p, columns=["label"])["label"].value_counts(no
           for c, p in zip(cases, snakemake.input.sentiment)}
 frames = {c.name: pd.read_csv(p) for c, p in zip(cases, snakemake.input.frames)}
 validations = {c.name: read_json(p) for c, p in zip(cases, snakemake.input.validation)}
+diffusions = {c.name: read_json(p) for c, p in zip(cases, snakemake.input.diffusion)}
 Path(snakemake.output.methods).write_text(
     methods_markdown(snakemake.config, cases, qc, evaluation, adaptation, spreads, validations), encoding="utf-8")
 Path(snakemake.output.summary).write_text(
     summary_markdown(cases, spreads, pd.read_csv(snakemake.input.timing), pd.read_csv(snakemake.input.effects),
-                     frames, shares), encoding="utf-8")
+                     frames, shares, diffusions), encoding="utf-8")

@@ -17,10 +17,13 @@ import numpy as np
 from firestorm.config import Case
 from firestorm.demo.coders import DEMO_CODERS, PLANTED_LABELS, planted_labels, write_demo_codings
 from firestorm.demo.corpus import generate_items
+from firestorm.demo.diffusion import planted_cascades
 from firestorm.demo.simulate import expected_intensity, simulate_hawkes
 from firestorm.demo.texts import load_phrases
 from firestorm.demo.truth import build_truth, write_truth
 from firestorm.demo.writers import mid_to_bid, write_exports, xhs_count
+
+PLANTED_CASCADES = "planted_cascades.parquet"
 
 __all__ = ["DEMO_CODERS", "PLANTED_LABELS", "planted_labels", "write_demo_codings",
            "build_truth", "expected_intensity", "generate_case", "generate_items", "load_phrases", "mid_to_bid",
@@ -38,8 +41,10 @@ def generate_case(case: Case, out_dir: str | Path, scale: float = 1.0) -> dict:
     manifest = write_exports(case, items, users, out_dir, rng)
     # Every item's planted code, for the simulated coders of the human validation (firestorm.demo.coders).
     planted_labels(items).to_parquet(out_dir / PLANTED_LABELS, index=False)
+    # Every item's planted cascade root, for the diffusion stage's recovery (firestorm.demo.diffusion).
+    planted_cascades(items).to_parquet(out_dir / PLANTED_CASCADES, index=False)
     on_topic = items[~items["off_topic"]]
-    truth = build_truth(case, scale, items, on_topic, planted, manifest, out_dir)
+    truth = build_truth(case, scale, items, on_topic, planted, manifest, out_dir, users)
     write_truth(truth, out_dir)
     return truth
 

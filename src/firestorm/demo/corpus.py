@@ -80,14 +80,26 @@ def generate_items(case: Case, scale: float = 1.0) -> tuple[pd.DataFrame, pd.Dat
         platforms_items.append(arrivals)
         platform_users.append(users)
 
+    from firestorm.demo.diffusion import add_coordinated_posts, plant_locations
+
     items_by_platform = []
-    official_rng = np.random.default_rng(demo["seed"] + 2)   # the main stream stays as it was
+    # Official posts, the coordinated group and IP locations draw from their own generators: the main stream
+    # stays as it was.
+    official_rng = np.random.default_rng(demo["seed"] + 2)
+    coordinated_rng = np.random.default_rng(demo["seed"] + 3)
+    coordinated = None
+    coordinated_platform = (demo.get("coordinated_group") or {}).get("platform")
     for number, (arrivals, users) in enumerate(zip(platforms_items, platform_users)):
         dressed = _dress_items(rng, case, arrivals, users, phrases, boundaries, onset)
-        dressed, platform_users[number] = _add_official_posts(official_rng, case, dressed, users, phrases)
+        dressed, users = _add_official_posts(official_rng, case, dressed, users, phrases)
+        if dressed["platform"].iat[0] == coordinated_platform:
+            dressed, users, coordinated = add_coordinated_posts(coordinated_rng, case, dressed, users, phrases)
+        platform_users[number] = users
         items_by_platform.append(dressed)
     items = pd.concat(items_by_platform, ignore_index=True)
     users = pd.concat(platform_users, ignore_index=True)
+    items["ip_location"] = plant_locations(np.random.default_rng(demo["seed"] + 4), items, PROVINCES,
+                                           case.first_event_time("trigger"))
     lam = expected_intensity(mu_total, params.branching_ratio, params.kernel_mean_minutes)
     peak_minute = float(np.argmax(lam)) + 0.5
     truth = {
@@ -96,6 +108,7 @@ def generate_items(case: Case, scale: float = 1.0) -> tuple[pd.DataFrame, pd.Dat
         "peak_expected_items_per_hour": float(lam[int(peak_minute)] * MINUTES_PER_HOUR),
         "params": params,
         "boundaries": boundaries,
+        "coordinated": coordinated,
     }
     return items, users, truth
 

@@ -18,7 +18,10 @@ def write_truth(truth: dict, out_dir: Path) -> Path:
     return path
 
 
-def build_truth(case, scale, items, on_topic, planted, manifest, out_dir) -> dict:
+def build_truth(case, scale, items, on_topic, planted, manifest, out_dir, users=None) -> dict:
+    from firestorm.demo.corpus import PROVINCES
+    from firestorm.demo.diffusion import location_truth, planted_spreaders
+
     params: DemoParams = planted["params"]
     boundaries = planted["boundaries"]
     phase_of = np.searchsorted([t.value for _, t in boundaries], items["created_at"].astype("int64"), side="right") - 1
@@ -64,6 +67,12 @@ def build_truth(case, scale, items, on_topic, planted, manifest, out_dir) -> dic
             },
         },
         "frames_by_phase": frame_truth,
+        # For the diffusion stage: planted_cascades.parquet holds every item's cascade root.
+        "diffusion": {
+            "coordinated_group": planted.get("coordinated"),
+            "heaviest_spreaders": planted_spreaders(items, users) if users is not None else None,
+            "locations": location_truth(items, PROVINCES, case.first_event_time("trigger")),
+        },
         "exports": [
             {"path": str(Path(m["path"]).relative_to(out_dir)), "format": m["format"], "rows": m["rows"]}
             for m in manifest
