@@ -198,6 +198,15 @@ def top_share(values, fraction: float) -> float | None:
     return float(values[:max(1, int(np.ceil(fraction * len(values))))].sum() / values.sum())
 
 
+def platforms_per_author(frame: pd.DataFrame) -> pd.Series:
+    """"weibo", "xiaohongshu" or "weibo|xiaohongshu" per author (sorted), column-wise."""
+    present = frame.groupby(["author", "platform"]).size().unstack("platform", fill_value=0).sort_index(axis=1) > 0
+    names = pd.Series("", index=present.index)
+    for platform in present.columns:
+        names = names.where(~present[platform], np.where(names == "", platform, names + "|" + platform))
+    return names
+
+
 SPREADER_COLUMNS = ["author", "platforms", "is_official", "items", "descendants", "engagement", "rank_items",
                     "rank_descendants", "rank_engagement", "first_at", "last_at"]
 
@@ -212,10 +221,11 @@ def key_spreaders(posts: pd.DataFrame, cascade_items: pd.DataFrame) -> pd.DataFr
     if frame.empty:
         return pd.DataFrame(columns=SPREADER_COLUMNS)
     frame["engagement"] = frame[["likes", "comments", "shares"]].fillna(0).sum(axis=1)
+    frame["is_official"] = frame["is_official"].fillna(False).astype(bool)
     grouped = frame.groupby("author", sort=True)
     table = pd.DataFrame({
-        "platforms": grouped["platform"].agg(lambda p: "|".join(sorted(set(p)))),
-        "is_official": grouped["is_official"].agg(lambda o: bool(o.fillna(False).any())),
+        "platforms": platforms_per_author(frame),
+        "is_official": grouped["is_official"].any(),
         "items": grouped.size(), "descendants": grouped["descendants"].sum().astype(int),
         "engagement": grouped["engagement"].sum().astype(int),
         "first_at": grouped["created_at"].min(), "last_at": grouped["created_at"].max(),
@@ -288,21 +298,29 @@ def co_posting_pairs(posts: pd.DataFrame, settings: CoordinationSettings = Coord
     keys.append(frame.assign(key=tags, kind="hashtags")[enough & (tags != "")])
     pairs = []
     for keyed in keys:
-        keyed = keyed[keyed.duplicated("key", keep=False)].sort_values(["key", "created_at"], kind="stable")
-        for _, group in keyed.groupby("key", sort=False):
-            if group["author"].nunique() < 2:
-                continue
-            seconds = (group["created_at"] - group["created_at"].iat[0]).dt.total_seconds().to_numpy()
-            ends = np.searchsorted(seconds, seconds + settings.window_seconds, side="right")
-            first = np.repeat(np.arange(len(group)), ends - np.arange(len(group)) - 1)
-            second = first + np.concatenate([np.arange(1, e - i) for i, e in enumerate(ends)]) if len(first) else first
-            authors = group["author"].to_numpy()
-            distinct = authors[first] != authors[second]
-            first, second = first[distinct], second[distinct]
-            ids = group["post_id"].to_numpy()
-            pairs.append(pd.DataFrame({"first": ids[first], "second": ids[second], "first_author": authors[first],
-                                       "second_author": authors[second], "kind": keyed["kind"].iat[0],
-                                       "seconds_apart": seconds[second] - seconds[first]}))
+        keyed = keyed[keyed.duplicated("key", keep=False)]
+        if keyed.empty:
+            continue
+        # All keys at once: sort by (key, time); a key's items sit together, and an offset larger than the
+        # whole time span per key code keeps the windows of two keys apart.
+        code = pd.factorize(keyed["key"])[0]
+        seconds = (keyed["created_at"] - keyed["created_at"].min()).dt.total_seconds().to_numpy()
+        order = np.lexsort((seconds, code))
+        span = seconds.max() + settings.window_seconds + 1
+        position = code[order] * span + seconds[order]
+        ends = np.searchsorted(position, position + settings.window_seconds, side="right")
+        counts = ends - np.arange(len(order)) - 1
+        first = np.repeat(np.arange(len(order)), counts)
+        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + 1
+        second = first + offsets
+        authors = keyed["author"].to_numpy()[order]
+        distinct = authors[first] != authors[second]
+        first, second = first[distinct], second[distinct]
+        ids = keyed["post_id"].to_numpy()[order]
+        ordered_seconds = seconds[order]
+        pairs.append(pd.DataFrame({"first": ids[first], "second": ids[second], "first_author": authors[first],
+                                   "second_author": authors[second], "kind": keyed["kind"].iat[0],
+                                   "seconds_apart": ordered_seconds[second] - ordered_seconds[first]}))
     columns = ["first", "second", "first_author", "second_author", "kind", "seconds_apart"]
     return pd.concat(pairs, ignore_index=True)[columns] if pairs else pd.DataFrame(columns=columns)
 
@@ -363,7 +381,7 @@ def author_network(posts: pd.DataFrame, cascade_items: pd.DataFrame, coordinated
                           "target": authors.reindex(linked["parent"]).to_numpy()}).dropna()
     graph = nx.DiGraph()
     items = posts["author"].value_counts()
-    official = posts.groupby("author")["is_official"].agg(lambda o: bool(o.fillna(False).any()))
+    official = posts["is_official"].fillna(False).astype(bool).groupby(posts["author"]).any()
     component = dict(zip(coordinated["author"], coordinated["component"]))
     for author in sorted(set(edges["source"]) | set(edges["target"]) | set(component)):
         graph.add_node(author, items=int(items.get(author, 0)), is_official=bool(official.get(author, False)),

@@ -85,7 +85,8 @@ def province_table(posts: pd.DataFrame, sentiment: pd.DataFrame, phases: pd.Seri
     location, and which strings could not be read."""
     frame = posts[["post_id", "author", "ip_region"]].copy()
     frame["phase"] = np.asarray(phases).astype(str)
-    frame["province"] = frame["ip_region"].map(province_of)
+    spellings = frame["ip_region"].dropna().unique()   # a few dozen spellings, however many items
+    frame["province"] = frame["ip_region"].map({value: province_of(value) for value in spellings})
     frame = frame.merge(sentiment[["post_id", "label"]], on="post_id", how="left")
     unread = frame["province"].fillna("").str.startswith("unread: ")
     coverage = {
@@ -95,16 +96,15 @@ def province_table(posts: pd.DataFrame, sentiment: pd.DataFrame, phases: pd.Seri
         .astype(int).to_dict(),
     }
     coverage["located_share"] = coverage["located"] / coverage["items"] if coverage["items"] else None
-    by_phase = (frame.groupby("phase", sort=False)["province"]
-                .agg(lambda p: float((p.notna() & ~p.fillna("").str.startswith("unread: ")).mean())))
-    coverage["located_share_by_phase"] = by_phase.to_dict()
-    located = frame[frame["province"].notna() & ~unread]
+    located_mask = frame["province"].notna() & ~unread
+    coverage["located_share_by_phase"] = located_mask.groupby(frame["phase"], sort=False).mean().to_dict()
+    located = frame[located_mask].assign(is_negative=lambda f: (f["label"] == "negative").astype(int))
     tables = []
     for phase, group in [("all", located)] + list(located.groupby("phase", sort=False)):
         grouped = group.groupby("province")
         table = pd.DataFrame({"items": grouped.size(), "authors": grouped["author"].nunique(),
                               "scored": grouped["label"].count(),
-                              "negative": grouped["label"].agg(lambda labels: int((labels == "negative").sum()))})
+                              "negative": grouped["is_negative"].sum()})
         table["share_of_located"] = table["items"] / table["items"].sum()
         table["share_low"], table["share_high"] = wilson_interval(table["items"], np.full(len(table),
                                                                                           table["items"].sum()))
