@@ -84,6 +84,21 @@ def test_scores_obey_the_probability_and_label_contract(tiny_model):
     assert score_posts(tokens.head(0), SentimentModel(folder), (0.4, 0.6)).empty
 
 
+def test_a_repeated_text_is_scored_once_and_every_copy_gets_its_scores(tiny_model):
+    folder, _ = tiny_model
+    model = SentimentModel(folder, batch_size=2)
+    asked = []
+    original = model.probabilities
+    model.probabilities = lambda texts, progress=False: asked.append(list(texts)) or original(texts, progress)
+    tokens = pd.DataFrame({"post_id": list("abcde"),
+                           "own_text": ["转发微博", "太差了", "转发微博", None, "转发微博"]})
+    scores = score_posts(tokens, model, (0.4, 0.6)).set_index("post_id")
+    assert asked == [["转发微博", "太差了", ""]]
+    assert scores.loc["a"].equals(scores.loc["c"]) and scores.loc["a"].equals(scores.loc["e"])
+    alone = score_posts(tokens.iloc[[1]], SentimentModel(folder, batch_size=2), (0.4, 0.6)).set_index("post_id")
+    assert np.allclose(alone.loc["b", "p_negative"], scores.loc["b", "p_negative"], atol=1e-5)
+
+
 def test_a_binary_checkpoint_without_emotions_uses_the_band_and_leaves_emotion_empty(tmp_path):
     """Config swap to any checkpoint: a two-label model has no neutral output and no emotion head."""
     from transformers import BertConfig, BertForSequenceClassification
