@@ -6,7 +6,9 @@ apart (it is test data, not part of a study); then ``snakemake --cores N`` runs 
 whole. Per-stage times and peak RSS come from Snakemake's own ``benchmark:`` files (one per job); the run's
 peak memory is the largest resident set of the whole process tree (snakemake and all its jobs together),
 sampled every 0.2 s. The sentiment model is trained once and shared by all sizes: training does not depend on
-the corpus (it is timed once and reported apart).
+the corpus (it is timed once and reported apart). The demo texts are in benchmark mode by default (``--texts
+varied``: real Weibo clauses in every text, so texts repeat as rarely as real posts; the duplicate-text rate
+and median length of each corpus are printed); ``--texts templates`` measures the repetitive template demo.
 
 Baseline for "cost grows linearly": the smallest size measured in the same run; the ratios are time(2n)/time(n).
 
@@ -27,6 +29,7 @@ import threading
 import time
 from pathlib import Path
 
+import pandas as pd
 import psutil
 import pyarrow.parquet as pq
 import yaml
@@ -35,6 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 CASES = ("xhs_trik_ai", "miaoya_camera")
 POSTS_PER_SCALE_UNIT = 28_778   # in-scope posts of both demo cases at scale 1 (13,241 + 15,537; truth.yaml)
 MODEL = "results/models/sentiment"
+TRANSFER = REPO / "data/sentiment/transfer/weibo_unlabelled.parquet"   # real clauses for varied demo texts
 
 
 def make_workdir(target: Path, edit) -> Path:
@@ -147,6 +151,15 @@ def prepare_model(base: Path, cores: int, reuse: Path | None) -> tuple[Path, dic
     return (workdir / MODEL).resolve(), timing
 
 
+def corpus_statistics(workdir: Path, mode: str) -> dict:
+    """Duplicate-text rate and median length of the analysed posts (every case)."""
+    from firestorm.demo import text_statistics
+
+    texts = pd.concat([pd.read_parquet(path, columns=["text"])["text"]
+                       for path in sorted(workdir.glob("results/*/posts.parquet"))])
+    return text_statistics(texts, mode)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, nargs="+", default=[250_000, 500_000, 1_000_000])
@@ -155,6 +168,9 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=REPO / MODEL,
                         help="a trained default model to reuse (trained here when absent)")
     parser.add_argument("--out", type=Path, default=REPO / "results/bench/study_scale.json")
+    parser.add_argument("--texts", choices=["varied", "templates"], default="varied",
+                        help="varied: real Weibo clauses in every demo text (as varied as real posts); templates: "
+                             "the demo's own repetitive texts")
     args = parser.parse_args()
 
     model, training = prepare_model(args.base, args.cores, args.model)
@@ -164,19 +180,23 @@ def main() -> None:
 
         def edit(config, scale=scale):
             config["demo"]["scale"] = round(scale, 4)
+            config["demo"]["varied_texts_from"] = str(TRANSFER) if args.texts == "varied" else ""
             config["sentiment"]["model"] = str(model)
 
         workdir = make_workdir(args.base / f"posts_{target_posts}", edit)
         generation = snakemake(workdir, args.cores, *(f"data/demo/{case}" for case in CASES))
         study = snakemake(workdir, args.cores)
         posts = count_posts(workdir)
+        texts = corpus_statistics(workdir, args.texts)
         stages = {name: entry for name, entry in stage_table(workdir).items() if name != "demo corpus"}
         run = {"target_posts": target_posts, "scale": round(scale, 4), "posts": posts,
-               "demo_generation": generation, "study": study,
+               "corpus": texts, "demo_generation": generation, "study": study,
                "posts_per_s": round(posts / study["wall_s"]), "stages": stages,
                "max_job_rss_mib": max(entry["max_job_rss_mib"] for entry in stages.values())}
         runs.append(run)
-        print(f"{posts:>9,} posts: study {study['wall_s']:.0f} s ({run['posts_per_s']:,} posts/s), "
+        print(f"{posts:>9,} posts ({args.texts} texts: {texts['duplicate_text_rate']:.1%} repeat an earlier one, "
+              f"median {texts['median_characters']:.0f} characters): study {study['wall_s']:.0f} s "
+              f"({run['posts_per_s']:,} posts/s), "
               f"peak tree RSS {study['peak_tree_rss_mib']:,} MiB, largest job {run['max_job_rss_mib']:,} MiB",
               flush=True)
         shutil.rmtree(workdir / "data/demo")   # the generated exports are the bulk of the disk use

@@ -118,3 +118,20 @@ def test_expected_intensity_is_mu_over_one_minus_n_for_a_constant_rate():
 
 def test_xhs_display_counts():
     assert [xhs_count(v) for v in (0, 37, 12_000, 150_000)] == ["", "37", "1.2万", "10万+"]
+
+
+def test_benchmark_mode_texts_repeat_as_rarely_as_real_posts(repo, tmp_path):
+    """Benchmark mode puts real Weibo clauses in front of every demo text: the planted words stay, the texts
+    stop repeating, and the timing is the template demo's."""
+    import numpy as np
+
+    from firestorm.demo import text_statistics
+    from firestorm.demo.texts import real_clauses, vary_texts
+
+    clauses = real_clauses(repo / "data/sentiment/transfer/weibo_unlabelled.parquet")
+    assert len(clauses) > 50_000 and all(len(c) >= 4 for c in clauses[:1000])
+    templates = ["平台偷用画师作品 #小红书#", "霸王条款必须改"] * 500
+    varied = vary_texts(np.random.default_rng(0), templates, clauses)
+    assert all(text.endswith(template) for text, template in zip(varied, templates))
+    assert text_statistics(templates, "templates")["duplicate_text_rate"] > 0.99
+    assert text_statistics(varied, "varied")["duplicate_text_rate"] < 0.01

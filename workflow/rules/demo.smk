@@ -10,6 +10,7 @@ rule demo_exports:
     params:
         case_file=case_file,
         scale=config["demo"]["scale"],
+        varied_texts_from=config["demo"]["varied_texts_from"],
         code_version=CODE_VERSION,
     log:
         "logs/demo/{case}.log",

@@ -8,5 +8,7 @@ from firestorm.jobs import log_to
 
 log_to(snakemake)
 
-truth = generate_case(load_case(snakemake.params.case_file), snakemake.output[0], scale=snakemake.params.scale)
-logging.info("wrote %d items in %d export files", truth["items"]["total"], len(truth["exports"]))
+truth = generate_case(load_case(snakemake.params.case_file), snakemake.output[0], scale=snakemake.params.scale,
+                      varied_texts_from=snakemake.params.varied_texts_from or None)
+logging.info("wrote %d items in %d export files; texts: %s", truth["items"]["total"], len(truth["exports"]),
+             truth["texts"])

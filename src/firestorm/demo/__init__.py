@@ -25,18 +25,36 @@ from firestorm.demo.writers import mid_to_bid, write_exports, xhs_count
 
 PLANTED_CASCADES = "planted_cascades.parquet"
 
+
+def text_statistics(texts, mode: str) -> dict:
+    """How varied a corpus' texts are: the share that repeat an earlier text, and the median length."""
+    texts = [str(t) for t in texts]
+    return {"mode": mode, "items": len(texts),
+            "duplicate_text_rate": round(1 - len(set(texts)) / len(texts), 4) if texts else None,
+            "median_characters": float(np.median([len(t) for t in texts])) if texts else None}
+
 __all__ = ["DEMO_CODERS", "PLANTED_LABELS", "planted_labels", "write_demo_codings",
            "build_truth", "expected_intensity", "generate_case", "generate_items", "load_phrases", "mid_to_bid",
            "simulate_hawkes", "write_exports", "write_truth", "xhs_count"]
 
 
-def generate_case(case: Case, out_dir: str | Path, scale: float = 1.0) -> dict:
+def generate_case(case: Case, out_dir: str | Path, scale: float = 1.0, varied_texts_from: str | Path | None = None
+                  ) -> dict:
     """Write the demo exports of ``case`` under ``out_dir`` and ``truth.yaml`` beside them.
 
-    Deterministic for the case's ``demo.seed`` and ``scale``. Returns the truth document.
+    Deterministic for the case's ``demo.seed`` and ``scale``. With ``varied_texts_from`` (the unlabelled Weibo
+    transfer sample) every text gets real clauses in front of it (:func:`~firestorm.demo.texts.vary_texts`):
+    the benchmark mode, with texts as varied as real posts and the planted timing unchanged. Returns the
+    truth document.
     """
     out_dir = Path(out_dir)
     items, users, planted = generate_items(case, scale)
+    if varied_texts_from is not None:
+        from firestorm.demo.texts import real_clauses, vary_texts
+
+        # Its own generator: the planted arrivals, users and labels are those of the template demo.
+        items["text"] = vary_texts(np.random.default_rng(case.demo["seed"] + 5), items["text"].tolist(),
+                                   real_clauses(varied_texts_from))
     rng = np.random.default_rng(case.demo["seed"] + 1)
     manifest = write_exports(case, items, users, out_dir, rng)
     # Every item's planted code, for the simulated coders of the human validation (firestorm.demo.coders).
@@ -45,6 +63,8 @@ def generate_case(case: Case, out_dir: str | Path, scale: float = 1.0) -> dict:
     planted_cascades(items).to_parquet(out_dir / PLANTED_CASCADES, index=False)
     on_topic = items[~items["off_topic"]]
     truth = build_truth(case, scale, items, on_topic, planted, manifest, out_dir, users)
+    truth["texts"] = text_statistics(items["text"], "varied: real clauses in front" if varied_texts_from is not None
+                                     else "templates")
     write_truth(truth, out_dir)
     return truth
 

@@ -67,3 +67,31 @@ def compose_text(rng, phrases, platform, frame, sentiment, brand, product, hasht
     if not is_comment and rng.random() < 0.05:
         text += " http://t.cn/A6" + "".join(rng.choice(list("abcdefXYZ0123456789"), 6))
     return text
+
+
+# ------------------------------------------------------------------------------------ varied texts (benchmarks)
+CLAUSE_BREAK = r"[。！？!?；;，,\n]+"
+
+
+def real_clauses(path, min_characters: int = 4) -> np.ndarray:
+    """Distinct clauses of real Weibo posts (the committed unlabelled transfer sample,
+    ``data/sentiment/transfer/weibo_unlabelled.parquet``), cut at sentence and comma punctuation: the words
+    that make demo texts as varied as real ones in benchmark mode."""
+    from firestorm.sentiment.corpora import load_transfer_sample
+
+    clauses = load_transfer_sample(path).str.split(CLAUSE_BREAK, regex=True).explode().str.strip()
+    clauses = clauses[clauses.str.len() >= min_characters].drop_duplicates()
+    return clauses.astype(str).to_numpy()
+
+
+def vary_texts(rng: np.random.Generator, texts: list[str], clauses: np.ndarray, most: int = 3) -> list[str]:
+    """Each text with one to ``most`` real clauses put in front of it: the planted frame and sentiment
+    sentences stay (the relevance filter still finds the case's keywords), the text around them is as varied
+    as real posts (benchmarks measure speed on it; the planted shares then hold only approximately)."""
+    counts = rng.integers(1, most + 1, len(texts))
+    picks = rng.integers(0, len(clauses), int(counts.sum()))
+    varied, at = [], 0
+    for text, count in zip(texts, counts):
+        varied.append("，".join(clauses[picks[at:at + count]]) + "，" + text)
+        at += count
+    return varied
