@@ -36,6 +36,15 @@ def own_words(text: str) -> str:
     return str(text).split("//@", 1)[0].strip()
 
 
+EMOTICON_CODE = re.compile(r"\[[^\[\]\s]{1,10}\]|\s+")
+
+
+def quoted_key(words: str) -> str:
+    """Words as a repost chain quotes them, for matching: without emoticon codes and spaces, which crawlers
+    keep or strip differently ([失望] in weibo-crawler's text, gone in MediaCrawler's)."""
+    return EMOTICON_CODE.sub("", words)
+
+
 def chain_parent(text: str) -> tuple[str, str] | None:
     """(name, quoted own words) of the first link of a ``//@name:words//@…`` repost chain, else None."""
     match = CHAIN_LINK.search(str(text))
@@ -49,7 +58,8 @@ def item_parents(posts: pd.DataFrame) -> pd.DataFrame:
     ``link`` (one of :data:`LINK_SOURCES`).
 
     ``parent_id`` wins where the export states it; else a repost chain is resolved to the latest earlier item
-    by the named author (``author_alias``) whose own words are the quoted ones. Unresolved parents become
+    by the named author (``author_alias``) whose own words are the quoted ones (:func:`quoted_key`: emoticon
+    codes and spaces aside). Unresolved parents become
     ``outside:`` ids (one per stated parent, or per name and quoted words), so that items answering the same
     missing item stay one cascade.
     """
@@ -67,7 +77,7 @@ def item_parents(posts: pd.DataFrame) -> pd.DataFrame:
                              .to_numpy())
     if len(chained):
         candidates = pd.DataFrame({"post_id": ids, "alias": aliases.astype(object).to_numpy(),
-                                   "words": posts["text"].fillna("").map(own_words).to_numpy(),
+                                   "words": posts["text"].fillna("").map(lambda t: quoted_key(own_words(t))).to_numpy(),
                                    "created_at": posts["created_at"].to_numpy(),
                                    "platform": posts["platform"].astype(str).to_numpy()})
         candidates = candidates[candidates["alias"].notna()].sort_values("created_at", kind="stable")
@@ -77,7 +87,7 @@ def item_parents(posts: pd.DataFrame) -> pd.DataFrame:
         times = posts["created_at"].to_numpy()
         for index in chained:
             name, words = chain_parent(texts[index])
-            group = by_key.get((platforms[index], name, words))
+            group = by_key.get((platforms[index], name, quoted_key(words)))
             if group is not None:
                 earlier = group[(group["created_at"].to_numpy() <= times[index]) & (group["post_id"] != ids[index])]
                 if len(earlier):

@@ -697,7 +697,7 @@ def spreaders_figure(author_items, by_phase, case, png_path) -> None:
         right.text(x, (share if pd.notna(share) else 0) + 0.02, label, ha="center", fontsize=8)
     right.set_xticks(range(len(phases)), [str(p) for p in phases], rotation=20, ha="right", fontsize=8)
     right.set_ylim(0, 1.1)
-    right.set_ylabel("前10%作者的条目占比 items by the phase's top 10 % authors")
+    right.set_ylabel("前10%作者的条目占比\nshare of items by the phase's top 10 % authors")
     right.set_title("overlap: Jaccard of top-author sets with the phase before", fontsize=9)
     fig.suptitle(f"{case.title}：关键传播者 key spreaders (pseudonymised authors)")
     save(fig, png_path)
