@@ -136,6 +136,16 @@ def test_ip_locations_are_normalised_to_provinces(raw, province):
     assert province_of(raw) == province
 
 
+def test_exports_without_any_location_give_an_empty_table_not_an_error():
+    from firestorm.geography import province_table
+
+    posts = pd.DataFrame({"post_id": ["p1", "p2"], "author": ["a", "b"],
+                          "ip_region": pd.Series([None, None], dtype="string")})
+    sentiment = pd.DataFrame({"post_id": ["p1", "p2"], "label": ["negative", "neutral"]})
+    table, coverage = province_table(posts, sentiment, pd.Series(["one", "one"]))
+    assert table.empty and coverage["located"] == 0 and coverage["not_stated"] == 2
+
+
 def test_province_table_counts_items_authors_and_negative_share():
     from firestorm.geography import province_table
 

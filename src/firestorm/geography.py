@@ -86,7 +86,7 @@ def province_table(posts: pd.DataFrame, sentiment: pd.DataFrame, phases: pd.Seri
     frame = posts[["post_id", "author", "ip_region"]].copy()
     frame["phase"] = np.asarray(phases).astype(str)
     spellings = frame["ip_region"].dropna().unique()   # a few dozen spellings, however many items
-    frame["province"] = frame["ip_region"].map({value: province_of(value) for value in spellings})
+    frame["province"] = frame["ip_region"].map({value: province_of(value) for value in spellings}).astype("string")
     frame = frame.merge(sentiment[["post_id", "label"]], on="post_id", how="left")
     unread = frame["province"].fillna("").str.startswith("unread: ")
     coverage = {

@@ -304,7 +304,8 @@ def diffusion_lines(summary: dict) -> list[str]:
     largest = cascades["share_of_items_in_largest"]
     deepest = max((p["deepest"] for p in cascades["by_platform"].values()), default=0)
     lines = [f"- Cascades: {cascades['cascades']:,} repost/reply trees hold the {cascades['items']:,} items; the 10 "
-             f"largest hold {_percent(largest['top_10'])} of them, the deepest reaches {deepest} levels "
+             f"largest hold {_percent(largest['top_10'])} of them, the deepest reaches {deepest} "
+             f"level{'' if deepest == 1 else 's'} below its root "
              f"({cascades['links']['outside the data']:,} items answer or repost an item the data does not hold).",
              f"- Spreaders: the most active 1 % of {spreaders['authors']:,} authors wrote "
              f"{_percent(spreaders['top_1_percent_share'])} of the items, the top 10 % "
