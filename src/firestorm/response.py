@@ -393,8 +393,8 @@ def validation_counts(value: dict | None) -> dict:
     confusion matrices a correction used; NaN for the other measures and for skipped corrections."""
     if not value or "confusion_before" not in value:
         return {"validation_before": np.nan, "validation_after": np.nan}
-    return {"validation_before": float(np.sum(value["confusion_before"])),
-            "validation_after": float(np.sum(value["confusion_after"]))}
+    return {"validation_before": round(float(np.sum(value["confusion_before"])), 2),
+            "validation_after": round(float(np.sum(value["confusion_after"])), 2)}
 
 
 def resting_on(row) -> str:
