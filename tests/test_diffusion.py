@@ -99,17 +99,22 @@ def test_coordination_screen_finds_copies_by_distinct_authors_within_the_window(
              ("weibo:tags1", "t1", start, "一", "甲|乙|丙"), ("weibo:tags2", "t2", start, "二", "丙|乙|甲"),
              ("weibo:tags3", "t1", start + pd.Timedelta(hours=1), "三", "甲|乙|丙"),
              ("weibo:tags4", "t2", start + pd.Timedelta(hours=1, seconds=30), "四", "丙|乙|甲"),
+             ("weibo:link1", "l1", start, "看这个 http://t.cn/A6abc", ""),
+             ("weibo:link2", "l2", start + pd.Timedelta(seconds=20), "快看 http://t.cn/A6abc", ""),
+             ("weibo:link3", "l1", start + pd.Timedelta(hours=3), "再看 http://t.cn/A6abc", ""),
+             ("weibo:link4", "l2", start + pd.Timedelta(hours=3, seconds=5), "http://t.cn/A6abc", ""),
              ("weibo:once1", "o1", start, "只巧合了一次的一句话而已", ""),   # one coincidence: not linked
              ("weibo:once2", "o2", start, "只巧合了一次的一句话而已", "")]
     posts = pd.DataFrame(rows, columns=["post_id", "author", "created_at", "text", "hashtags"])
     assert normalised_text(f"{text} @u_0001 #话题# [doge]") == text
     authors, summary, graph = coordination_screen(posts, CoordinationSettings(window_seconds=60))
     groups = authors.groupby("component")["author"].apply(set).tolist()
-    assert {"bot0", "bot1", "bot2", "bot3"} in groups and {"t1", "t2"} in groups
+    assert {"bot0", "bot1", "bot2", "bot3"} in groups and {"t1", "t2"} in groups and {"l1", "l2"} in groups
     flagged = set(authors["author"])
     assert not flagged & {"late_author", "x1", "o1", "o2"}
-    assert summary["volume_share"] == pytest.approx(12 / 17) and summary["pairs_by_key"]["hashtags"] == 2
-    assert summary["author_pairs"] == 6 + 1 + 1 and summary["author_pairs_repeated"] == 6 + 1
+    assert summary["volume_share"] == pytest.approx(16 / 21) and summary["pairs_by_key"]["hashtags"] == 2
+    assert summary["pairs_by_key"]["links"] == 2
+    assert summary["author_pairs"] == 6 + 1 + 1 + 1 and summary["author_pairs_repeated"] == 6 + 1 + 1
 
 
 def test_field_coverage_says_what_each_figure_rests_on():

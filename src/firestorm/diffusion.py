@@ -274,6 +274,7 @@ def spreaders_by_phase(posts: pd.DataFrame, phases: pd.Series, fraction: float =
 
 
 # ------------------------------------------------------------------------------------ coordination screen
+LINK = re.compile(r"https?://[^\s，。！？）)\]]+")
 MARKUP = re.compile(r"@[^\s@:：]+|https?://\S+|#[^#]{1,60}#|\[[^\[\]]{1,10}\]")
 PUNCTUATION = re.compile(r"[\s\W_]+")
 
@@ -288,21 +289,24 @@ def normalised_text(text: str) -> str:
 class CoordinationSettings:
     window_seconds: float = 60.0     # two authors' identical items this close in time form a pair
     min_characters: int = 10         # shorter normalised texts ("转发微博", "+1") are too common to mean anything
-    min_hashtags: int = 3            # a shared set of at least this many hashtags also pairs two items
+    min_hashtags: int = 3            # a shared set of at least this many hashtags also pairs two items (as does
+    #                                  the same set of links)
     # Two authors are linked only if they co-post at least this often (as CooRnet asks for repeated
     # co-sharing): one coincidence is what popular phrases and share buttons produce.
     min_pair_repeats: int = 2
 
 
 def co_posting_pairs(posts: pd.DataFrame, settings: CoordinationSettings = CoordinationSettings()) -> pd.DataFrame:
-    """Pairs of items by distinct authors with the same normalised text (or the same set of hashtags) within
-    ``settings.window_seconds``: columns first, second (post_ids), first_author, second_author, key kind
-    (text | hashtags), seconds apart."""
+    """Pairs of items by distinct authors with the same normalised text, the same set of links (CooRnet's
+    URL sharing) or the same set of hashtags within ``settings.window_seconds``: columns first, second
+    (post_ids), first_author, second_author, key kind (text | links | hashtags), seconds apart."""
     frame = posts[["post_id", "author", "created_at", "text", "hashtags"]].copy()
     frame = frame[frame["author"].notna()]
     keys = []
     text_key = frame["text"].fillna("").map(normalised_text)
     keys.append(frame.assign(key=text_key, kind="text")[text_key.str.len() >= settings.min_characters])
+    links = frame["text"].fillna("").map(lambda t: " ".join(sorted(set(LINK.findall(t)))))
+    keys.append(frame.assign(key=links, kind="links")[links != ""])
     tags = frame["hashtags"].fillna("").map(lambda h: "|".join(sorted({t for t in h.split("|") if t})))
     enough = tags.str.count(r"\|") + 1 >= settings.min_hashtags
     keys.append(frame.assign(key=tags, kind="hashtags")[enough & (tags != "")])

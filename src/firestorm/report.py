@@ -222,8 +222,8 @@ def methods_markdown(config: dict, cases: list[Case], qc: dict, evaluation: dict
               "per phase, the Jaccard overlap of top-10 % author sets. IP location (IP属地) normalised to provinces "
               "(countries and 海外 to overseas), negative share per province with Wilson intervals. Coordination "
               f"screen: distinct authors posting the same normalised text (≥ "
-              f"{config.get('diffusion', {}).get('coordination', {}).get('min_characters', 10)} characters) or "
-              f"hashtag set within {config.get('diffusion', {}).get('coordination', {}).get('window_seconds', 60)} s, "
+              f"{config.get('diffusion', {}).get('coordination', {}).get('min_characters', 10)} characters), "
+              "the same links or hashtag set within {config.get('diffusion', {}).get('coordination', {}).get('window_seconds', 60)} s, "
               f"at least {config.get('diffusion', {}).get('coordination', {}).get('min_pair_repeats', 2)} times "
               "per pair; connected groups of such authors are reported with their share of items — a screen "
               "with stated parameters, not a bot verdict. `field_coverage.csv` gives the share of items carrying "
@@ -311,7 +311,7 @@ def diffusion_lines(summary: dict) -> list[str]:
              f"{_percent(spreaders['top_1_percent_share'])} of the items, the top 10 % "
              f"{_percent(spreaders['top_10_percent_share'])} (Gini {_fmt(spreaders['gini'], 2)})."]
     parameters = coordination["parameters"]
-    lines.append(f"- Coordination screen (identical texts or hashtag sets by distinct authors within "
+    lines.append(f"- Coordination screen (identical texts, links or hashtag sets by distinct authors within "
                  f"{parameters['window_seconds']:g} s, at least {parameters['min_pair_repeats']} times per pair): "
                  + (f"{coordination['components']} group(s) of {coordination['authors_in_components']} authors, "
                     f"{_percent(coordination['volume_share'])} of the items; a screen, not a verdict."
