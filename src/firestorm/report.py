@@ -200,6 +200,7 @@ def methods_markdown(config: dict, cases: list[Case], qc: dict, evaluation: dict
     lines += ["", "## Human validation", ""] + validation_lines(cases, validations or {}, config)
     lines += ["", "## Statistics", ""]
     spread_config = config.get("spread", {})
+    coordination = config.get("diffusion", {}).get("coordination", {})
     lines += [f"- Hourly analyses (onset, peak, half-life, Hawkes) use items timed to the hour or better and need "
               f"{MIN_HOURLY_ITEMS} of them; otherwise they are reported as not identified.",
               "- Onset: first of 3 consecutive hours above the Poisson 99.9 % quantile of the pre-trigger hourly "
@@ -222,9 +223,9 @@ def methods_markdown(config: dict, cases: list[Case], qc: dict, evaluation: dict
               "per phase, the Jaccard overlap of top-10 % author sets. IP location (IP属地) normalised to provinces "
               "(countries and 海外 to overseas), negative share per province with Wilson intervals. Coordination "
               f"screen: distinct authors posting the same normalised text (≥ "
-              f"{config.get('diffusion', {}).get('coordination', {}).get('min_characters', 10)} characters), "
-              "the same links or hashtag set within {config.get('diffusion', {}).get('coordination', {}).get('window_seconds', 60)} s, "
-              f"at least {config.get('diffusion', {}).get('coordination', {}).get('min_pair_repeats', 2)} times "
+              f"{coordination.get('min_characters', 10)} characters), the same links or the same set of ≥ "
+              f"{coordination.get('min_hashtags', 3)} hashtags within {coordination.get('window_seconds', 60)} s, "
+              f"at least {coordination.get('min_pair_repeats', 2)} times "
               "per pair; connected groups of such authors are reported with their share of items — a screen "
               "with stated parameters, not a bot verdict. `field_coverage.csv` gives the share of items carrying "
               "each optional field.",
