@@ -55,6 +55,10 @@ def test_methods_name_the_formats_ingest_detected_when_the_case_declares_none(co
     assert all("format" not in entry or entry["format"] is None for entry in case.inputs)
     text = methods_markdown(config, [case], {case.name: qc_document()}, {}, None, {case.name: spread_document()})
     assert "`mediacrawler_xhs_notes`, `weibo_search_posts`" in text
+    # The coordination screen's parameters as configured, never a template left unfilled.
+    coordination = config["diffusion"]["coordination"]
+    assert f"within {coordination['window_seconds']} s, at least {coordination['min_pair_repeats']} times" in text
+    assert "{" not in text.split("## Statistics")[1]
 
 
 def test_methods_and_summary_state_a_base_model_dates_only_and_fits_not_identified(config, repo):
