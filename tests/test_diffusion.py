@@ -56,6 +56,11 @@ def test_cascade_size_depth_breadth_and_structural_virality():
     assert per_item.loc["weibo:A", "descendants"] == 5 and per_item.loc["weibo:C", "depth"] == 2
 
 
+def test_a_chain_without_a_readable_name_leaves_its_item_a_root():
+    broken = items([("weibo:J", None, "链子断了//@ 没有名字", "u_j", 0), ("weibo:K", None, "//@", None, 1)])
+    assert item_parents(broken)["link"].tolist() == ["root", "root"]
+
+
 def test_a_parent_cycle_is_cut_not_looped_forever():
     cycle = items([("weibo:X", "weibo:Y", "x", None, 0), ("weibo:Y", "weibo:X", "y", None, 1)])
     cascades = build_cascades(cycle)

@@ -86,7 +86,10 @@ def item_parents(posts: pd.DataFrame) -> pd.DataFrame:
         platforms = posts["platform"].astype(str).to_numpy()
         times = posts["created_at"].to_numpy()
         for index in chained:
-            name, words = chain_parent(texts[index])
+            link_found = chain_parent(texts[index])
+            if link_found is None:   # "//@" without a readable "name:" after it: no parent to name
+                continue
+            name, words = link_found
             group = by_key.get((platforms[index], name, quoted_key(words)))
             if group is not None:
                 earlier = group[(group["created_at"].to_numpy() <= times[index]) & (group["post_id"] != ids[index])]
