@@ -96,6 +96,9 @@ def test_human_codes_correct_the_response_effect_and_the_daily_shares(default_st
     assert coded["status"] == "ok" and coded["ci95_low"] <= planted <= coded["ci95_high"] < 0, coded.to_dict()
     placebo = effects.loc[("xhs_trik_ai", measure)]
     assert placebo["ci95_low"] <= 0 <= placebo["ci95_high"]
+    # Miaoya plans the 1,200 codes the power line asks for: narrower than the emoticon proxy's interval.
+    proxy = effects.loc[("miaoya_camera", "level change, share points, corrected for misclassification")]
+    assert coded["ci95_high"] - coded["ci95_low"] < proxy["ci95_high"] - proxy["ci95_low"]
     for case in ("miaoya_camera", "xhs_trik_ai"):
         daily = pd.read_csv(workdir / f"results/{case}/validation/daily_sentiment_corrected.csv", parse_dates=["day"])
         posts = pd.read_parquet(workdir / f"results/{case}/posts.parquet", columns=["post_id", "created_at", "platform"])

@@ -49,6 +49,7 @@ class Case:
     phase_events: tuple[str, ...] = ()                   # timeline kinds that start a discourse phase
     company: str = ""
     demo: dict = field(default_factory=dict)
+    validation: dict = field(default_factory=dict)       # this case's human validation settings (config's override)
     source_path: str = ""
 
     def events_of_kind(self, kind: str) -> list[TimelineEvent]:
@@ -160,6 +161,7 @@ def load_case(path: str | Path) -> Case:
         phase_events=phase_events,
         company=document.get("company", ""),
         demo=document.get("demo", {}),
+        validation=document.get("validation", {}),
         source_path=str(path),
     )
 

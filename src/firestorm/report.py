@@ -91,7 +91,8 @@ def validation_lines(cases: list[Case], validations: dict, config: dict) -> list
     95 % intervals) with its confusion matrix, or the power of the planned sample when nobody has coded yet."""
     settings = config.get("validation", {})
     lines = [f"Each case has a coding sample (`results/<case>/validation/coding_sample.xlsx`: "
-             f"{settings.get('sample_size', 300)} items, stratified by phase x predicted label x platform, "
+             f"{settings.get('sample_size', 300)} items unless the case plans its own number, stratified by phase x "
+             "predicted label x platform, "
              f"{settings.get('response_window_share', 0.5):.0%} of them from the response effect's window when "
              "the case states a response, weighted by the inverse sampling rate, with a codebook)."]
     if config.get("demo", {}).get("generate"):

@@ -451,13 +451,13 @@ def validation_report(sample: pd.DataFrame, codings: pd.DataFrame, planned_size:
 
 def coded_posts(sample: pd.DataFrame, codings: pd.DataFrame) -> pd.DataFrame:
     """The adjudicated sample items as the response stage's validation posts: post_id, true_label (negative /
-    neutral / positive; ties and off_topic left out) and weight."""
+    neutral / positive; ties and off_topic left out), weight and platform."""
     if codings.empty:
-        return pd.DataFrame(columns=["post_id", "true_label", "weight"])
+        return pd.DataFrame(columns=["post_id", "true_label", "weight", "platform"])
     merged = sample.merge(adjudicate(codings), on="sample_id")
     merged = merged[merged["adjudicated"].isin(CLASSES)]
     return pd.DataFrame({"post_id": merged["post_id"].to_numpy(), "true_label": merged["adjudicated"].to_numpy(),
-                         "weight": merged["weight"].to_numpy(dtype=float)})
+                         "weight": merged["weight"].to_numpy(dtype=float), "platform": merged["platform"].to_numpy()})
 
 
 # ------------------------------------------------------------------------------ corrected shares over time

@@ -21,7 +21,8 @@ response = case.response_time
 with open(snakemake.input.spread, encoding="utf-8") as handle:
     peak = json.load(handle)["peak"]["time"]
 window_start = pre_period_start(response, peak, snakemake.params.pre_hours) if response is not None else None
-sample = coding_sample(validation_items(posts, tokens, sentiment, case), SampleSettings(**snakemake.params.settings),
+settings = SampleSettings(**{**snakemake.params.settings, **case.validation})   # a case may plan its own sample
+sample = coding_sample(validation_items(posts, tokens, sentiment, case), settings,
                        case.timezone, response=response, window_start=window_start,
                        hours_after=snakemake.params.post_hours)
 write_coding_sample(sample, snakemake.output.xlsx, snakemake.output.csv)
