@@ -75,30 +75,34 @@ def item_parents(posts: pd.DataFrame) -> pd.DataFrame:
     aliases = posts["author_alias"] if "author_alias" in posts else pd.Series(None, index=posts.index)
     chained = np.flatnonzero((parent == None) & posts["text"].fillna("").str.contains("//@", regex=False)  # noqa: E711
                              .to_numpy())
+    links = [chain_parent(text) for text in posts["text"].to_numpy()[chained]]
+    readable = np.array([found is not None for found in links], dtype=bool)
+    chained = chained[readable]   # "//@" without a readable "name:" after it: no parent to name; stays a root
     if len(chained):
-        candidates = pd.DataFrame({"post_id": ids, "alias": aliases.astype(object).to_numpy(),
-                                   "words": posts["text"].fillna("").map(lambda t: quoted_key(own_words(t))).to_numpy(),
-                                   "created_at": posts["created_at"].to_numpy(),
-                                   "platform": posts["platform"].astype(str).to_numpy()})
-        candidates = candidates[candidates["alias"].notna()].sort_values("created_at", kind="stable")
-        by_key = {key: group for key, group in candidates.groupby(["platform", "alias", "words"], sort=False)}
-        texts = posts["text"].fillna("").to_numpy()
+        names = np.array([found[0] for found in links if found is not None], dtype=object)
+        quoted = np.array([found[1] for found in links if found is not None], dtype=object)
         platforms = posts["platform"].astype(str).to_numpy()
-        times = posts["created_at"].to_numpy()
-        for index in chained:
-            link_found = chain_parent(texts[index])
-            if link_found is None:   # "//@" without a readable "name:" after it: no parent to name
-                continue
-            name, words = link_found
-            group = by_key.get((platforms[index], name, quoted_key(words)))
-            if group is not None:
-                earlier = group[(group["created_at"].to_numpy() <= times[index]) & (group["post_id"] != ids[index])]
-                if len(earlier):
-                    parent[index], link[index] = earlier["post_id"].iat[-1], "repost chain"
-                    continue
-            # One shared outside root per reposted (name, words); the words enter the id only as a digest.
+        # Each chained item's parent: the latest item at or before it by the named author with the quoted words,
+        # all at once (merge_asof by platform, name and words), never the item itself.
+        wanted = pd.DataFrame({"row": chained, "platform": platforms[chained], "alias": names,
+                               "words": [quoted_key(words) for words in quoted],
+                               "created_at": posts["created_at"].to_numpy()[chained]})
+        known = aliases.notna().to_numpy()
+        candidates = pd.DataFrame({
+            "candidate": ids[known], "platform": platforms[known], "alias": aliases[known].astype(str).to_numpy(),
+            "words": posts["text"][known].fillna("").map(lambda t: quoted_key(own_words(t))).to_numpy(),
+            "created_at": posts["created_at"].to_numpy()[known]})
+        matched = pd.merge_asof(wanted.sort_values("created_at", kind="stable"),
+                                candidates.sort_values("created_at", kind="stable"), on="created_at",
+                                by=["platform", "alias", "words"], direction="backward")
+        matched = matched.set_index("row").reindex(chained)
+        found = matched["candidate"].notna().to_numpy() & (matched["candidate"].to_numpy() != ids[chained])
+        parent[chained[found]] = matched["candidate"].to_numpy()[found]
+        link[chained[found]] = "repost chain"
+        # One shared outside root per reposted (name, words) the data lacks; the words enter the id as a digest.
+        for row, name, words in zip(chained[~found], names[~found], quoted[~found]):
             digest = hashlib.sha1(words.encode("utf-8")).hexdigest()[:12]
-            parent[index], link[index] = f"{OUTSIDE}{platforms[index]}:{name}:{digest}", "outside the data"
+            parent[row], link[row] = f"{OUTSIDE}{platforms[row]}:{name}:{digest}", "outside the data"
     return pd.DataFrame({"post_id": ids, "parent": parent, "link": link})
 
 
