@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from firestorm.config import load_case
-from firestorm.text import MARKUP, Segmenter, load_stopwords, segment_posts, segment_text, shard, tokenizer
+from firestorm.text import (
+    HASHTAG, MARKUP, Segmenter, load_stopwords, segment_posts, segment_text, shard, tokenizer,
+)
 
 
 @pytest.fixture(scope="module")
@@ -98,8 +100,19 @@ def test_block_memo_gives_exactly_what_jieba_gives(text):
 def test_tokens_are_jieba_on_the_cleaned_text(text):
     cutter = tokenizer(None)
     result = segment_text(text, Segmenter(cutter))
+    # Markup tokens are the ones a hashtag, mention, link or emoticon became; '###' or '#' alone are words.
     words = [t for t in result["tokens"] if not MARKUP.fullmatch(t) and t not in ("@user", "<url>")
-             and not (t.startswith("#") and t.endswith("#") and len(t) > 2)]
+             and not HASHTAG.fullmatch(t)]
+    assert words == [w for w in cutter.lcut(result["own_text"]) if w.strip()]
+
+
+@pytest.mark.parametrize("text", ["###", "# #", "口罩#,每天", "#  #退出", "#话题#"])
+def test_lone_and_empty_hashtag_marks_are_no_markup_tokens(text):
+    """Real posts carry a lone '#' or an empty '# #'; neither may become a '##' token (found on real text)."""
+    cutter = tokenizer(None)
+    result = segment_text(text, Segmenter(cutter))
+    assert "##" not in result["tokens"] and "" not in result["hashtags"]
+    words = [t for t in result["tokens"] if not HASHTAG.fullmatch(t)]
     assert words == [w for w in cutter.lcut(result["own_text"]) if w.strip()]
 
 

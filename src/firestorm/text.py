@@ -143,6 +143,9 @@ def segment_text(text: str, cutter: Segmenter | jieba.Tokenizer, stopwords: froz
     for match in MARKUP.finditer(text):
         add_words(text[position:match.start()])
         token = markup_token(match.group())
+        if token == "##":   # "# #": a hashtag of nothing but spaces is no tag, and no word either
+            position = match.end()
+            continue
         tokens.append(token)
         if EMOTICON.fullmatch(token):
             emoticons.append(token)
