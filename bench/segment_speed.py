@@ -104,8 +104,13 @@ def main() -> None:
     corpus = text_statistics(posts["text"], args.texts)
     user_dict = str(REPO / "data/lexicon/domain_dict.txt")
     stopwords = load_stopwords(REPO / "data/lexicon/stopwords.txt")
-    cleaned = segment_posts(posts, user_dict, memo_blocks=0)["own_text"].tolist()  # untimed
-    cutter = tokenizer(user_dict)
+    # The same dictionary as the stage: the domain words and the case's own lexicon words (added words change
+    # jieba's word frequencies, so leaving them out changes how some runs such as 呜呜呜呜 are cut).
+    from firestorm.config import load_case
+
+    extra = tuple(load_case(args.workdir / f"{CASE}.yaml").lexicon_words)
+    cleaned = segment_posts(posts, user_dict, extra_words=extra, memo_blocks=0)["own_text"].tolist()  # untimed
+    cutter = tokenizer(user_dict, extra)
     started = time.perf_counter()
     baseline_words = [cutter.lcut(text) for text in cleaned]
     baseline_s = time.perf_counter() - started
