@@ -51,14 +51,14 @@ def main() -> None:
     import torch
     from transformers import pipeline
 
+    from firestorm.demo import text_statistics
     from firestorm.sentiment import SentimentModel, load_transfer_sample, set_threads, snownlp_probability
 
     set_threads(args.threads)
     sample = load_transfer_sample(REPO / "data/sentiment/transfer/weibo_unlabelled.parquet")
     texts = sample.sample(n=args.texts, random_state=0).astype(str).tolist()
     corpus = {"source": "data/sentiment/transfer/weibo_unlabelled.parquet (real Weibo posts)",
-              "duplicate_text_rate": float(1 - len(set(texts)) / len(texts)),
-              "median_chars": float(np.median([len(t) for t in texts]))}
+              **text_statistics(texts, "real")}
     subset = texts[: args.baseline_texts]
 
     model = SentimentModel(args.model, batch_size=args.batch_size, runtime="onnx")
@@ -91,7 +91,7 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(f"corpus: {corpus['source']}; duplicate-text rate {corpus['duplicate_text_rate']:.1%}, "
-          f"median {corpus['median_chars']:.0f} characters")
+          f"median {corpus['median_characters']:.0f} characters")
     print(f"{'':40}{'posts/s':>10}")
     for name, value in report["posts_per_s"].items():
         print(f"{name:40}{value:>10,.0f}")

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from firestorm.text import own_words
+
 # A repost chain's first link: "//@<name>:<quoted words>" (the name is the texts' keyed pseudonym, u_ + hex).
 CHAIN_LINK = re.compile(r"//@([^:：\s/]{1,40})[:：]")
 OUTSIDE = "outside:"   # prefix of the ids of parents the data does not hold
@@ -29,11 +31,6 @@ OUTSIDE = "outside:"   # prefix of the ids of parents the data does not hold
 CASCADE_COLUMNS = ["cascade", "platform", "root_post_id", "root_in_data", "items", "depth", "breadth",
                    "lifetime_hours", "structural_virality", "first_at", "last_at"]
 LINK_SOURCES = ("root", "parent id", "repost chain", "outside the data")
-
-
-def own_words(text: str) -> str:
-    """The words an item adds itself: its text before the first ``//@`` of a repost chain, stripped."""
-    return str(text).split("//@", 1)[0].strip()
 
 
 EMOTICON_CODE = re.compile(r"\[[^\[\]\s]{1,10}\]|\s+")
@@ -50,7 +47,7 @@ def chain_parent(text: str) -> tuple[str, str] | None:
     match = CHAIN_LINK.search(str(text))
     if match is None:
         return None
-    return match.group(1), own_words(str(text)[match.end():])
+    return match.group(1), own_words(str(text)[match.end():]).strip()
 
 
 def item_parents(posts: pd.DataFrame) -> pd.DataFrame:
@@ -87,11 +84,12 @@ def item_parents(posts: pd.DataFrame) -> pd.DataFrame:
         wanted = pd.DataFrame({"row": chained, "platform": platforms[chained], "alias": names,
                                "words": [quoted_key(words) for words in quoted],
                                "created_at": posts["created_at"].to_numpy()[chained]})
-        known = aliases.notna().to_numpy()
+        has_alias = aliases.notna().to_numpy()
         candidates = pd.DataFrame({
-            "candidate": ids[known], "platform": platforms[known], "alias": aliases[known].astype(str).to_numpy(),
-            "words": posts["text"][known].fillna("").map(lambda t: quoted_key(own_words(t))).to_numpy(),
-            "created_at": posts["created_at"].to_numpy()[known]})
+            "candidate": ids[has_alias], "platform": platforms[has_alias],
+            "alias": aliases[has_alias].astype(str).to_numpy(),
+            "words": posts["text"][has_alias].fillna("").map(lambda t: quoted_key(own_words(t))).to_numpy(),
+            "created_at": posts["created_at"].to_numpy()[has_alias]})
         matched = pd.merge_asof(wanted.sort_values("created_at", kind="stable"),
                                 candidates.sort_values("created_at", kind="stable"), on="created_at",
                                 by=["platform", "alias", "words"], direction="backward")
