@@ -56,6 +56,13 @@ def test_cascade_size_depth_breadth_and_structural_virality():
     assert per_item.loc["weibo:A", "descendants"] == 5 and per_item.loc["weibo:C", "depth"] == 2
 
 
+def test_chains_in_an_export_without_author_names_go_to_outside_roots():
+    """weiboSpider 2018 states no nickname per item: no chain can be resolved, none may crash."""
+    nameless = TREE.assign(author_alias=pd.Series([None] * len(TREE), dtype="string"))
+    links = item_parents(nameless).set_index("post_id")["link"]
+    assert links["weibo:E"] == links["weibo:F"] == "outside the data"
+
+
 def test_a_chain_without_a_readable_name_leaves_its_item_a_root():
     broken = items([("weibo:J", None, "链子断了//@ 没有名字", "u_j", 0), ("weibo:K", None, "//@", None, 1)])
     assert item_parents(broken)["link"].tolist() == ["root", "root"]

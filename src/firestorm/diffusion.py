@@ -79,24 +79,27 @@ def item_parents(posts: pd.DataFrame) -> pd.DataFrame:
         names = np.array([found[0] for found in links if found is not None], dtype=object)
         quoted = np.array([found[1] for found in links if found is not None], dtype=object)
         platforms = posts["platform"].astype(str).to_numpy()
+        times = posts["created_at"].to_numpy()
         # Each chained item's parent: the latest item at or before it by the named author with the quoted words,
         # all at once (merge_asof by platform, name and words), never the item itself.
         wanted = pd.DataFrame({"row": chained, "platform": platforms[chained], "alias": names,
                                "words": [quoted_key(words) for words in quoted],
-                               "created_at": posts["created_at"].to_numpy()[chained]})
+                               "created_at": times[chained]})
         has_alias = aliases.notna().to_numpy()
-        candidates = pd.DataFrame({
-            "candidate": ids[has_alias], "platform": platforms[has_alias],
-            "alias": aliases[has_alias].astype(str).to_numpy(),
-            "words": posts["text"][has_alias].fillna("").map(lambda t: quoted_key(own_words(t))).to_numpy(),
-            "created_at": posts["created_at"].to_numpy()[has_alias]})
-        matched = pd.merge_asof(wanted.sort_values("created_at", kind="stable"),
-                                candidates.sort_values("created_at", kind="stable"), on="created_at",
-                                by=["platform", "alias", "words"], direction="backward")
-        matched = matched.set_index("row").reindex(chained)
-        found = matched["candidate"].notna().to_numpy() & (matched["candidate"].to_numpy() != ids[chained])
-        parent[chained[found]] = matched["candidate"].to_numpy()[found]
-        link[chained[found]] = "repost chain"
+        found = np.zeros(len(chained), dtype=bool)
+        if has_alias.any():   # an export with no author names (weiboSpider 2018) has nothing to match against
+            candidates = pd.DataFrame({
+                "candidate": ids[has_alias], "platform": platforms[has_alias],
+                "alias": aliases[has_alias].astype(str).to_numpy(),
+                "words": posts["text"][has_alias].fillna("").map(lambda t: quoted_key(own_words(t))).to_numpy(),
+                "created_at": times[has_alias]})
+            matched = pd.merge_asof(wanted.sort_values("created_at", kind="stable"),
+                                    candidates.sort_values("created_at", kind="stable"), on="created_at",
+                                    by=["platform", "alias", "words"], direction="backward")
+            matched = matched.set_index("row").reindex(chained)
+            found = matched["candidate"].notna().to_numpy() & (matched["candidate"].to_numpy() != ids[chained])
+            parent[chained[found]] = matched["candidate"].to_numpy()[found]
+            link[chained[found]] = "repost chain"
         # One shared outside root per reposted (name, words) the data lacks; the words enter the id as a digest.
         for row, name, words in zip(chained[~found], names[~found], quoted[~found]):
             digest = hashlib.sha1(words.encode("utf-8")).hexdigest()[:12]
