@@ -87,6 +87,14 @@ def test_epoch_seconds_and_milliseconds_agree(seconds):
     assert parse_epoch(seconds) == parse_epoch(seconds * 1000)
 
 
+@pytest.mark.parametrize("raw", ["1e309", "-1e309", "inf", "nan", float("inf"), "12abc"])
+def test_epochs_that_are_not_numbers_or_overflow_raise_value_error(raw):
+    with pytest.raises(ValueError, match="epoch"):
+        parse_epoch(raw)
+    with pytest.raises(ValueError):
+        parse_datetime(raw, "Asia/Shanghai")
+
+
 @given(st.datetimes(min_value=pd.Timestamp("2001-01-01").to_pydatetime(),
                     max_value=pd.Timestamp("2099-01-01").to_pydatetime()))
 def test_naive_beijing_strings_are_eight_hours_ahead_of_utc(moment):

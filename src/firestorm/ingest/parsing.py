@@ -89,8 +89,8 @@ def parse_epoch(value) -> pd.Timestamp:
     """Epoch seconds or milliseconds (told apart by magnitude) as a UTC timestamp."""
     try:
         number = int(float(str(value).strip()))
-    except ValueError:
-        raise ValueError(f"not an epoch time: {value!r}") from None
+    except (ValueError, OverflowError):  # OverflowError: "1e309" reads as infinity
+        raise ValueError(f"not an epoch time: {str(value)[:40]!r}") from None
     if _EPOCH_MILLISECONDS[0] <= number <= _EPOCH_MILLISECONDS[1]:
         return pd.Timestamp(number, unit="ms", tz="UTC")
     if _EPOCH_SECONDS[0] <= number <= _EPOCH_SECONDS[1]:
