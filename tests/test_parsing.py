@@ -87,6 +87,12 @@ def test_epoch_seconds_and_milliseconds_agree(seconds):
     assert parse_epoch(seconds) == parse_epoch(seconds * 1000)
 
 
+@pytest.mark.parametrize("raw", ["9" * 308 + "亿", "9" * 400, "1" + "0" * 320 + "万"])
+def test_counts_that_overflow_a_float_raise_value_error(raw):
+    with pytest.raises(ValueError, match="count"):
+        parse_count(raw)
+
+
 @pytest.mark.parametrize("raw", ["1e309", "-1e309", "inf", "nan", float("inf"), "12abc"])
 def test_epochs_that_are_not_numbers_or_overflow_raise_value_error(raw):
     with pytest.raises(ValueError, match="epoch"):

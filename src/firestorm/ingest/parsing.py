@@ -45,8 +45,11 @@ def parse_count(value) -> int | None:
         raise ValueError(f"not a count: {value!r}")
     number = float(match["number"])
     if number == float("inf") or (match["unit"] is None and number != int(number)):
-        raise ValueError(f"not a whole count: {value!r}")
-    return _plausible(int(round(number * _UNIT[match["unit"]])), value)
+        raise ValueError(f"not a whole count: {str(value)[:40]!r}")
+    scaled = number * _UNIT[match["unit"]]
+    if scaled == float("inf"):  # a finite number times 亿 can still overflow
+        raise ValueError(f"implausible count (over {MAX_COUNT:,}): {str(value)[:40]!r}")
+    return _plausible(int(round(scaled)), value)
 
 
 # No post has a trillion likes; beyond this a "count" is corruption (and would not fit the Int64 columns).
