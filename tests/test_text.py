@@ -7,7 +7,8 @@ from hypothesis import given, settings, strategies as st
 
 from firestorm.config import load_case
 from firestorm.text import (
-    HASHTAG, MARKUP, Segmenter, load_stopwords, segment_posts, segment_text, shard, tokenizer,
+    HASHTAG, MARKUP, Segmenter, load_stopwords, segment_posts, segment_text, shard, short_quote,
+    tokenizer,
 )
 
 
@@ -43,6 +44,14 @@ def test_repost_keeps_only_the_reposters_own_words(cutter):
     result = segment_text("太过分了//@u_aaaa:原博说支持//@u_bbbb:更早的话", cutter)
     assert result["own_text"] == "太过分了"
     assert "支持" not in result["tokens"]
+
+
+def test_a_quote_names_nobody_links_nowhere_and_stays_short():
+    quote = short_quote("@u_1a2b 你看 https://t.cn/abc  这条款太霸道了//@u_cccc:原博", max_characters=12)
+    assert "@" not in quote and "http" not in quote and "原博" not in quote
+    assert quote == "你看 这条款太霸道了"
+    assert short_quote("很" * 100, max_characters=10) == "很" * 9 + "…"
+    assert short_quote(None) == ""
 
 
 def test_full_width_forms_fold_to_half_width(cutter):

@@ -89,6 +89,14 @@ def own_words(text: str) -> str:
     return text.split(REPOST_CHAIN, 1)[0]
 
 
+def short_quote(text, max_characters: int = 80) -> str:
+    """A post's own words as a short quote for a reader: the repost chain, @mentions (even pseudonymised ones:
+    a quote names nobody) and links removed, whitespace collapsed, cut to ``max_characters`` with "…"."""
+    words = MENTION.sub("", URL.sub("", own_words(str(text or ""))))
+    words = " ".join(words.split())
+    return words if len(words) <= max_characters else words[:max_characters - 1] + "…"
+
+
 def normalise_characters(text: str) -> str:
     """Fold full-width letters, digits and punctuation to half-width (NFKC); Traditional to Simplified."""
     return _TO_SIMPLIFIED.convert(unicodedata.normalize("NFKC", text))
