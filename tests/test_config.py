@@ -192,7 +192,8 @@ def test_defaults_live_in_the_schema_and_fill_a_sparse_config(repo):
         config[section].pop(key, None)
     config.pop("response", None)
     validate(config, str(repo / "workflow/schemas/config.schema.yaml"))
-    assert config["response"] == {"pre_hours": 24, "post_hours": 48}
+    assert config["response"] == {"pre_hours": 24, "post_hours": 48,
+                                  "strategies": "data/lexicon/response_strategies.yaml"}
     assert (config["spread"]["bootstrap_samples"], config["spread"]["seed"], config["demo"]["scale"]) == (200, 0, 1.0)
     assert config["sentiment"]["adapt"] == {"enabled": False, "emoticons": "data/lexicon/emoticons.yaml"}
     assert config["sentiment"]["train"]["distil_from"] == "" and config["sentiment"]["runtime"] == "onnx"

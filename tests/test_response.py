@@ -147,7 +147,23 @@ def test_compare_responses_runs_the_stage_on_the_upstream_files(demo_study, demo
              for name, rows in held_out.groupby("case", sort=False)}
     with_tests = compare_responses(cases, spreads, [files[c.name][0] for c in cases],
                                    [files[c.name][1] for c in cases], repo / "data/lexicon/frames.yaml", held_out,
-                                   pre_hours=24, post_hours=48, evaluation=evaluation, coded_posts=coded)
+                                   pre_hours=24, post_hours=48, evaluation=evaluation, coded_posts=coded,
+                                   strategies_file=repo / "data/lexicon/response_strategies.yaml")
+    # The literature's measures ride along in the timing table, read from the planted statement and timeline.
+    measures = with_tests.timing.set_index("case")
+    truth = {name: demo_corpus[name][2] for name in measures.index}
+    miaoya, trik = measures.loc["miaoya_camera"], measures.loc["xhs_trik_ai"]
+    assert miaoya["response_strategy"] == truth["miaoya_camera"]["response_strategy"] == "rebuild"
+    assert miaoya["bolstering"] is True and "致歉" in miaoya["strategy_terms"]
+    assert miaoya["response_channel"] == "statement (own post)" and miaoya["response_platform"] in {"weibo",
+                                                                                                  "xiaohongshu"}
+    assert miaoya["response_bin_from_onset"] == "≤24 h" or miaoya["onset_to_response_h"] > 24
+    assert miaoya["response_stage"] == "after the peak" and 0.3 < miaoya["volume_share_at_response"] < 1
+    assert trik["response_bin_from_trigger"] == trik["response_bin_from_onset"] == "censored (no response in " \
+                                                                                  "the data window)"
+    assert trik["response_strategy"] == "no response" and np.isnan(trik["volume_share_at_response"])
+    assert "SCCT strategy: rebuild with bolstering" in with_tests.summary_markdown()
+    pd.testing.assert_frame_equal(with_tests.timing[timing.columns], timing)
     human = with_tests.effects[with_tests.effects["measure"] == HUMAN_CORRECTED_SHARE_CHANGE].set_index("case")
     assert len(human) == len(cases)
     assert human_test_confusion(evaluation).tolist() == confusion

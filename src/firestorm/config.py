@@ -50,6 +50,8 @@ class Case:
     company: str = ""
     demo: dict = field(default_factory=dict)
     validation: dict = field(default_factory=dict)       # this case's human validation settings (config's override)
+    response_strategy: str = ""    # SCCT strategy a researcher read in the statement (overrides the lexicon's)
+    response_channel: str = ""     # where the company answered, when the data do not hold the statement
     source_path: str = ""
 
     def events_of_kind(self, kind: str) -> list[TimelineEvent]:
@@ -162,6 +164,8 @@ def load_case(path: str | Path) -> Case:
         company=document.get("company", ""),
         demo=document.get("demo", {}),
         validation=document.get("validation", {}),
+        response_strategy=response.get("strategy", ""),
+        response_channel=response.get("channel", ""),
         source_path=str(path),
     )
 

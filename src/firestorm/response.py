@@ -22,13 +22,14 @@ from firestorm.discourse import load_frames
 # The ITS thresholds are read from here by the report's methods text.
 from firestorm.its import (ITS_MIN_HOURS_EACH_SIDE, ITS_MIN_ITEMS, MIN_VALIDATION_POSTS_EACH_SIDE, OK, PREDICTIVE,
                            corrected_share_change, correction_check, interrupted_time_series, segment_confusion)
+from firestorm.response_measures import MEASURE_COLUMNS, StrategyCoder, load_strategies, response_measures
 from firestorm.spread import read_posts, timed_items
 
 __all__ = [
     "TIMING_COLUMNS", "EFFECT_COLUMNS", "EFFECT_MEASURES", "CORRECTED_SHARE_CHANGE", "HUMAN_CORRECTED_SHARE_CHANGE",
     "CODED_SHARE_CHANGE", "COMPANY_RESPONSE", "human_test_confusion",
     "ITS_MIN_ITEMS", "ITS_MIN_HOURS_EACH_SIDE", "MIN_VALIDATION_POSTS_EACH_SIDE", "OK",
-    "format_time", "format_hours", "detect_response", "response_check", "timing_row", "timing_table",
+    "format_time", "format_hours", "response_items", "detect_response", "add_response_measures", "response_check", "timing_row", "timing_table",
     "unanswered_curve", "summary_lines", "aligned_series", "matched_latency", "Interruption", "interruption_of",
     "is_counterfactual", "response_effects", "effect_lines", "ResponseComparison", "compare_responses",
 ]
@@ -61,16 +62,23 @@ def _hours(later, earlier) -> float:
     return (pd.Timestamp(later) - pd.Timestamp(earlier)).total_seconds() / 3600
 
 
-def detect_response(posts: pd.DataFrame, case: Case, response_terms: tuple[str, ...]) -> pd.Timestamp | None:
-    """The first post by an official account (``posts.is_official``) after the trigger whose words use a
-    response term (道歉, 声明 …), else None. Promotions and routine posts by the account do not count."""
+def response_items(posts: pd.DataFrame, case: Case, response_terms: tuple[str, ...]) -> pd.DataFrame:
+    """The items by an official account (``posts.is_official``) after the trigger whose words use a response
+    term (道歉, 声明 …), in time order: the company's response in the data. Promotions and routine posts by the
+    account do not count."""
     if "is_official" not in posts or not len(response_terms):
-        return None
+        return posts.iloc[:0]
     trigger = case.first_event_time("trigger")
     official = posts[posts["is_official"].fillna(False).astype(bool) & (posts["created_at"] >= trigger)]
     pattern = "|".join(re.escape(term.lower()) for term in response_terms)
     answering = official[official["text"].fillna("").str.lower().str.contains(pattern, regex=True)]
-    return answering["created_at"].min() if len(answering) else None
+    return answering.sort_values("created_at", kind="stable")
+
+
+def detect_response(posts: pd.DataFrame, case: Case, response_terms: tuple[str, ...]) -> pd.Timestamp | None:
+    """The time of the first official response item (:func:`response_items`), else None."""
+    answering = response_items(posts, case, response_terms)
+    return answering["created_at"].iat[0] if len(answering) else None
 
 
 RECONCILE_TOLERANCE_H = 6.0
@@ -124,6 +132,17 @@ def timing_table(cases: list[Case], spreads: list[dict], detected: list | None =
     return pd.DataFrame([timing_row(c, s, d) for c, s, d in zip(cases, spreads, detected)], columns=TIMING_COLUMNS)
 
 
+def add_response_measures(timing: pd.DataFrame, cases: list[Case], times: dict[str, pd.Series],
+                          answering: dict[str, pd.DataFrame], strategies: dict[str, tuple[str, ...]]) -> pd.DataFrame:
+    """The timing table with the literature's response measures appended (latency bins, stage at response,
+    volume share reached, channel, SCCT strategy; :mod:`firestorm.response_measures`). ``times``: each case's
+    timed items' times; ``answering``: its official response items (:func:`response_items`)."""
+    coder = StrategyCoder(strategies)
+    rows = [response_measures(row, case, times[case.name], answering[case.name], coder)
+            for (_, row), case in zip(timing.iterrows(), cases)]
+    return pd.concat([timing, pd.DataFrame(rows, columns=MEASURE_COLUMNS, index=timing.index)], axis=1)
+
+
 def unanswered_curve(timing: pd.DataFrame) -> pd.DataFrame:
     """Kaplan–Meier estimate of the share of cases still unanswered by hours since onset.
 
@@ -166,8 +185,21 @@ def summary_lines(timing: pd.DataFrame) -> list[str]:
             answer = "no public response within the data window (right-censored" + (
                 f" at {row.onset_to_censoring_h:.0f} h ≈ {row.onset_to_censoring_h / 24:.1f} days after onset)"
                 if not _missing(row.onset_to_censoring_h) else f" at {format_time(row.censored_at)})")
-        lines.append(f"- **{row.title}**: {start}; {answer}.")
+        lines.append(f"- **{row.title}**: {start}; {answer}{measure_words(row)}.")
     return lines
+
+
+def measure_words(row) -> str:
+    """The literature's measures of one timing row in words (empty for a table without them)."""
+    if not hasattr(row, "response_stage") or not row.responded:
+        return ""
+    share = ("" if _missing(row.volume_share_at_response)
+             else f", when {100 * row.volume_share_at_response:.0f}% of the case's items had been posted")
+    where = f" on {row.response_platform}" if row.response_platform else ""
+    bolster = " with bolstering" if row.bolstering is True else ""
+    return (f" — {row.response_bin_from_trigger} from the trigger and {row.response_bin_from_onset} from onset, "
+            f"{row.response_stage}{share}; channel: {row.response_channel}{where}; SCCT strategy: "
+            f"{row.response_strategy}{bolster}" + (f" ({row.strategy_source})" if row.strategy_source else ""))
 
 
 def aligned_series(posts: pd.DataFrame, sentiment: pd.DataFrame, case_name: str, onset: pd.Timestamp,
@@ -473,7 +505,8 @@ class ResponseComparison:
 def compare_responses(cases: list[Case], spreads: list[dict], posts_files: list, sentiment_files: list,
                       frames_file, validation_posts: pd.DataFrame, pre_hours: float = 24.0,
                       post_hours: float = 48.0, evaluation: dict | None = None,
-                      coded_posts: dict[str, pd.DataFrame] | None = None) -> ResponseComparison:
+                      coded_posts: dict[str, pd.DataFrame] | None = None,
+                      strategies_file=None) -> ResponseComparison:
     """The response stage on the upstream stages' files, cases in the order of ``cases``.
 
     ``spreads`` are the cases' spread summaries (spread.json), ``posts_files`` / ``sentiment_files`` their
@@ -489,11 +522,16 @@ def compare_responses(cases: list[Case], spreads: list[dict], posts_files: list,
     posts = {c.name: timed_items(read_posts(path, ["post_id", "platform", "created_at", "is_official"]))
              for c, path in zip(cases, posts_files)}
     sentiment = {c.name: pd.read_parquet(path, columns=["post_id", "label"]) for c, path in zip(cases, sentiment_files)}
-    official = {c.name: timed_items(read_posts(path, ["post_id", "created_at", "is_official", "text"],
-                                               filters=[("is_official", "==", True)]))
+    official = {c.name: timed_items(read_posts(path, ["post_id", "platform", "kind", "created_at", "is_official",
+                                                      "text"], filters=[("is_official", "==", True)]))
                 for c, path in zip(cases, posts_files)}
-    detected = [detect_response(official[c.name], c, load_frames(frames_file, c).get("response", ())) for c in cases]
+    answering = {c.name: response_items(official[c.name], c, load_frames(frames_file, c).get("response", ()))
+                 for c in cases}
+    detected = [answering[c.name]["created_at"].iat[0] if len(answering[c.name]) else None for c in cases]
     timing = timing_table(cases, spreads, detected)
+    if strategies_file is not None:
+        timing = add_response_measures(timing, cases, {c.name: posts[c.name]["created_at"] for c in cases},
+                                       answering, load_strategies(strategies_file))
     validation = {c.name: validation_posts.loc[validation_posts["case"] == c.name, ["post_id", "true_label"]]
                   .reset_index(drop=True) for c in cases}
     effects, fits = response_effects(timing, posts, sentiment, pre_hours, post_hours, validation=validation,

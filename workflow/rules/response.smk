@@ -14,6 +14,7 @@ rule compare_response:
         sentiment=expand("results/{case}/sentiment.parquet", case=CASES),
         qc=expand("results/{case}/ingest_qc.json", case=CASES),
         frames=config["discourse"]["frames"],
+        strategies=config["response"]["strategies"],
         # Emoticon-labelled posts the model did not learn from give its confusion matrix for the corrected effect:
         # the adaptation stage's held-out table, or without adaptation every emoticon-labelled post of the tokens.
         held_out=[f"{ADAPTED_MODEL_DIR}/held_out_posts.parquet"] if adaptation_enabled() else [],
@@ -66,7 +67,7 @@ rule compare_response:
         its_svg="results/comparison/figures/its.svg",
     params:
         case_files=[CASES[name].source_path for name in CASES],
-        its=config["response"],
+        its={key: config["response"][key] for key in ("pre_hours", "post_hours")},
         code_version=CODE_VERSION,
     log:
         "logs/response/compare.log",

@@ -23,7 +23,8 @@ evaluation = json.load(open(snakemake.input.evaluation[0], encoding="utf-8")) if
 # The adjudicated hand-coded samples (human validation), per case; empty tables where nobody has coded yet.
 coded = {c.name: pd.read_csv(path, dtype={"post_id": str}) for c, path in zip(cases, snakemake.input.coded)}
 result = compare_responses(cases, spreads, snakemake.input.posts, snakemake.input.sentiment, snakemake.input.frames,
-                           validation, **snakemake.params.its, evaluation=evaluation, coded_posts=coded)
+                           validation, **snakemake.params.its, evaluation=evaluation, coded_posts=coded,
+                           strategies_file=snakemake.input.strategies)
 result.timing.to_csv(snakemake.output.timing, index=False)
 result.effects.to_csv(snakemake.output.effects, index=False)
 result.aligned.to_csv(snakemake.output.aligned, index=False)

@@ -194,6 +194,14 @@ def _dress_items(rng, case, arrivals, users, phrases, boundaries, onset) -> pd.D
     )
 
 
+def official_text(phrases: dict, template: str, demo: dict) -> str:
+    """An official post's text; the response is the statement of the planted SCCT strategy."""
+    text = phrases["official"][template]
+    if isinstance(text, dict):
+        text = text[demo.get("response_strategy", "rebuild")]
+    return text.format(brand=demo["brand"], product=demo["product"])
+
+
 def _add_official_posts(rng, case, items, users, phrases):
     """Posts by the case's official accounts on this platform: a promotion three days before the trigger and,
     if the company responded, its statement five minutes after the response time."""
@@ -220,8 +228,7 @@ def _add_official_posts(rng, case, items, users, phrases):
             rows.append({
                 "item_id": weibo_mid(rng, seconds) if platform == "weibo" else xhs_id(rng, seconds),
                 "platform": platform, "kind": "post", "created_at": time.floor("s"), "parent": -1, "root": index,
-                "user": user_index, "text": phrases["official"][template].format(brand=demo["brand"],
-                                                                                 product=demo["product"]),
+                "user": user_index, "text": official_text(phrases, template, demo),
                 "frame": frame, "sentiment": sentiment, "off_topic": False, "likes": likes, "children": 0,
                 "collects": likes // 10, "shares": likes // 5,
             })

@@ -53,6 +53,7 @@ def build_truth(case, scale, items, on_topic, planted, manifest, out_dir, users=
             round((case.response_time - planted["onset"]).total_seconds() / 3600, 3)
             if case.response_time is not None else None
         ),
+        "response_strategy": case.demo.get("response_strategy", "rebuild") if case.responded else None,
         "negative_share": dict(case.demo["negative_share"]),
         "positive_share": dict(case.demo["positive_share"]),
         "items": {
