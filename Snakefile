@@ -38,6 +38,7 @@ rule all:
         expand("results/{case}/figures/volume.png", case=CASES),
         expand("results/{case}/figures/sentiment.png", case=CASES),
         expand("results/{case}/discourse/frames_by_phase.csv", case=CASES),
+        expand("results/{case}/discourse/exemplars.csv", case=CASES),
         expand("results/{case}/diffusion/diffusion.json", case=CASES),
         expand("results/{case}/validation/coding_sample.xlsx", case=CASES),
         expand("results/{case}/validation/agreement.json", case=CASES),

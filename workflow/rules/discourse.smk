@@ -1,6 +1,6 @@
 """Discourse: frames over time, distinctive words per phase and per case, co-occurrence, hashtags, emoticons.
 INPUT: results/<case>/{posts,tokens,sentiment}.parquet, the frame lexicon (discourse.frames).
-OUTPUT: results/<case>/discourse/*.csv, cooccurrence.graphml, figures/{frames,distinctive_words,network}.{png,svg};
+OUTPUT: results/<case>/discourse/*.csv (exemplars.csv: the most typical posts per phase x frame and label), cooccurrence.graphml, figures/{frames,distinctive_words,network}.{png,svg};
         results/comparison/distinctive_words_cases.csv and its figure.
 """
 
@@ -69,6 +69,35 @@ rule discourse:
         "../../environment.yml"
     script:
         "../scripts/discourse.py"
+
+
+rule exemplars:
+    input:
+        posts="results/{case}/posts.parquet",
+        tokens="results/{case}/tokens.parquet",
+        sentiment="results/{case}/sentiment.parquet",
+        frames=config["discourse"]["frames"],
+    output:
+        exemplars=report(
+            "results/{case}/discourse/exemplars.csv",
+            caption="../report/exemplars.rst",
+            category="{case}",
+            labels={"case": "{case}", "table": "exemplar posts"},
+        ),
+    params:
+        case_file=case_file,
+        k=config["discourse"]["exemplars"],
+        code_version=CODE_VERSION,
+    resources:
+        mem_mb=3000,
+    log:
+        "logs/discourse/{case}_exemplars.log",
+    benchmark:
+        "benchmarks/discourse/{case}_exemplars.tsv"
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/exemplars.py"
 
 
 rule compare_words:
