@@ -34,13 +34,17 @@ run: $(STAMP) $(KEY)
 report: $(STAMP)
 	$(BIN)/snakemake --report results/report.html
 
-# Open the report in headless Chromium as a reader would: screenshot + check that every section and figure
-# made it into the rendered page. Installs Debian's chromium when missing (needs root).
+# Open the report and the study page in headless Chromium as a reader would: screenshots + check that every
+# section and figure made it into the rendered page; print the study page to results/study.pdf. Installs
+# Debian's chromium when missing (needs root).
 report-check: $(STAMP)
-	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk)
 	test -f results/report.html || $(BIN)/snakemake --report results/report.html
 	$(BIN)/python tools/render_report.py results/report.html results/report_screenshot.png \
 		Comparison Methods xhs_trik_ai miaoya_camera volume.png hawkes.png frames.png its.png methods.md summary.md
+	# The study page as a reader opens it, and its PDF (results/study.pdf).
+	$(BIN)/python tools/render_report.py results/study.html results/study_screenshot.png --pdf results/study.pdf \
+		'id="findings"' 'id="response"' 'id="methods"' volume.png
 
 # Every test, the end-to-end runs of the Snakefile included (what CI runs).
 test: $(STAMP)

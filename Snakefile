@@ -46,6 +46,7 @@ rule all:
         "results/comparison/response_timing.csv",
         "results/methods.md",
         "results/summary.md",
+        "results/study.html",
         "results/comparison/summary.md",
         "results/comparison/figures/aligned.png",
         "results/comparison/figures/unanswered.png",

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 STAGES = ["demo_exports", "ingest", "segment_shard", "merge_tokens", "train_sentiment_model",
           "score_sentiment_shard", "merge_sentiment", "spread", "discourse",
-          "compare_words", "compare_response"]
+          "compare_words", "compare_response", "exemplars", "study_page"]
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +94,7 @@ def test_no_raw_identity_anywhere_in_results(finished_run):
             leaks += [(path.name, p) for p in people if p in content]
             scanned.add(path.suffix)
     assert not leaks[:10]
-    assert {".parquet", ".csv", ".json", ".svg", ".graphml"} <= scanned   # the report: test below
+    assert {".parquet", ".csv", ".json", ".svg", ".graphml", ".html"} <= scanned   # the report: test below
 
 
 def test_report_is_generated(finished_run):
@@ -105,6 +105,33 @@ def test_report_is_generated(finished_run):
     # The report embeds copies of the results: none of them may carry a person either.
     content = readable_text(workdir / "results/report.html")
     assert not [p for p in people_in_exports(workdir) if p in content][:10]
+
+
+STUDY_SECTIONS = ["question", "data", "findings", "response", "validation", "limitations", "methods"]
+
+
+def test_study_page_reads_top_to_bottom_and_every_number_links_to_its_file(finished_run):
+    import re
+
+    from firestorm.study_page import unsourced_numbers
+
+    workdir, _ = finished_run
+    page = (workdir / "results/study.html").read_text(encoding="utf-8")
+    positions = [page.index(f"<section id='{name}'>") for name in STUDY_SECTIONS]
+    assert positions == sorted(positions)
+    assert not unsourced_numbers(page)
+    numbers = re.findall(r'<a class="n" href="([^"]+)">([^<]+)</a>', page)
+    assert len(numbers) > 60
+    for target in {href for href, _ in numbers} | set(re.findall(r'<img src="([^"]+)"', page)):
+        assert (workdir / "results" / target).resolve().is_file(), target
+    images = re.findall(r'<img src="([^"]+)"', page)
+    assert {"xhs_trik_ai/figures/volume.png", "miaoya_camera/figures/frames.png",
+            "comparison/figures/its.png"} <= set(images)
+    assert "Synthetic demo" in page and "SCCT strategy" in page and "exemplars.csv" in page
+    # The response latency on the page is the one in the timing table, linked to it.
+    timing = pd.read_csv(workdir / "results/comparison/response_timing.csv").set_index("case")
+    latency = f"{timing.loc['miaoya_camera', 'onset_to_response_h']:.1f}"
+    assert ("comparison/response_timing.csv", latency) in numbers
 
 
 def test_lint_is_clean(repo):
@@ -126,15 +153,21 @@ def test_bad_case_config_fails_before_any_job_naming_file_and_key(repo, tmp_path
     assert not (workdir / "results").exists()
 
 
-def test_report_renders_in_headless_chromium(finished_run, tmp_path):
-    """A reader's browser shows every section and figure (skipped where Debian's chromium is not installed;
-    `make report-check` installs it)."""
+@pytest.fixture
+def chromium():
+    """Debian's chromium and the rendering tool; the test is skipped where chromium is not installed
+    (`make report-check` installs it)."""
     import shutil
 
-    tool = load_tool("render_report")
-    chromium = shutil.which("chromium")
-    if chromium is None:
+    path = shutil.which("chromium")
+    if path is None:
         pytest.skip("chromium not installed (make report-check installs it)")
+    return path, load_tool("render_report")
+
+
+def test_report_renders_in_headless_chromium(finished_run, chromium, tmp_path):
+    """A reader's browser shows every section and figure."""
+    chromium, tool = chromium
     workdir, _ = finished_run
     report = workdir / "results/report.html"
     if not report.exists():
@@ -143,6 +176,21 @@ def test_report_renders_in_headless_chromium(finished_run, tmp_path):
     assert not tool.check_rendered_report(dom, ["Comparison", "Methods", "xhs_trik_ai", "miaoya_camera", "volume.png",
                                            "hawkes.png", "frames.png", "its.png", "methods.md", "summary.md"])
     assert (tmp_path / "report.png").stat().st_size > 20_000
+
+
+def test_study_page_renders_and_prints_in_headless_chromium(finished_run, chromium, tmp_path):
+    """The study page as a browser shows it: every section and figure rendered, every number still sourced,
+    and a PDF printed from it."""
+    from firestorm.study_page import unsourced_numbers
+
+    chromium, tool = chromium
+    workdir, _ = finished_run
+    page = workdir / "results/study.html"
+    dom = tool.render_report(page, tmp_path / "study.png", chromium, wait_ms=2_000)
+    assert not tool.check_rendered_report(dom, [f'id="{name}"' for name in STUDY_SECTIONS] + ["volume.png"])
+    assert not unsourced_numbers(dom)
+    pdf = tool.print_pdf(page, tmp_path / "study.pdf", chromium)
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 100_000
 
 
 # ------------------------------------------------------------------------------------------ reliability

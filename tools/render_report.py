@@ -28,6 +28,14 @@ def render_report(html: str | Path, screenshot: str | Path, chromium: str = "chr
                           timeout=180).stdout
 
 
+def print_pdf(html: str | Path, pdf: str | Path, chromium: str = "chromium") -> Path:
+    """Print a page (the study page) to PDF with headless Chromium, as a reader's "print to PDF" would."""
+    html, pdf = Path(html).resolve(), Path(pdf).resolve()
+    subprocess.run([chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", html.as_uri()], check=True, capture_output=True, timeout=180)
+    return pdf
+
+
 def check_rendered_report(dom: str, expected: list[str]) -> list[str]:
     """What a reader would miss on the report's first page: the expected texts not rendered."""
     return [text for text in expected if text not in dom]
@@ -38,6 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("report")
     parser.add_argument("screenshot")
     parser.add_argument("expected", nargs="*", help="texts the rendered report must contain")
+    parser.add_argument("--pdf", help="also print the page to this PDF file (the study page)")
     args = parser.parse_args(argv)
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
@@ -46,7 +55,10 @@ def main(argv: list[str] | None = None) -> None:
     missing = check_rendered_report(dom, args.expected)
     if missing:
         sys.exit(f"{args.report}: rendered without {missing}")
-    print(f"{args.report}: rendered with {len(args.expected)} expected texts; screenshot {args.screenshot}")
+    if args.pdf:
+        print_pdf(args.report, args.pdf, chromium)
+    print(f"{args.report}: rendered with {len(args.expected)} expected texts; screenshot {args.screenshot}"
+          + (f"; printed to {args.pdf}" if args.pdf else ""))
 
 
 if __name__ == "__main__":

@@ -245,7 +245,20 @@ def methods_markdown(config: dict, cases: list[Case], qc: dict, evaluation: dict
               "correction is skipped. With the study's own human codes it is corrected again, by the predictive "
               "values P(true class | label) of the coded items on each side (π = Pᵀq: the coding sample is random "
               "within each predicted label, so no inversion is needed), beside the confusion matrix of the "
-              "human-labelled test posts (one matrix for both sides).", "", "## Model fit per case", "",
+              "human-labelled test posts (one matrix for both sides).",
+              "- Response measures from the literature (response_timing.csv): latency from the trigger and from the "
+              "onset, binned ≤1 h, ≤4 h (the \"golden 4 hours\"), ≤8 h, ≤24 h, later, or censored; the stage of "
+              "the attention curve at the response — before onset (\"stealing thunder\", Arpan & "
+              "Roskos-Ewoldsen 2005), before or after the peak — and the share of the case's items already posted "
+              "(Yu, Ye & Zhang 2025 compare 94 Chinese corporate crises by the stage at response; Pfeffer, Zorbach "
+              "& Carley 2014 describe online firestorms by how fast their volume arrives); the channel (the "
+              "official account's platform; its own post = statement, a comment = reply); and the response "
+              "strategy of Situational Crisis Communication Theory (Coombs 2007: deny, diminish, rebuild; bolster "
+              f"as secondary), coded from the official response texts with the lexicon "
+              f"`{config.get('response', {}).get('strategies', 'data/lexicon/response_strategies.yaml')}` (most "
+              "used primary category; ties to the more accommodating), overridden by a case's "
+              "`official_response.strategy`.",
+              "", "## Model fit per case", "",
               "| case | Hawkes branching ratio n [95% CI] | kernel mean h | KS p (time rescaling) | fit status |",
               "|---|---|---|---|---|"]
     for case in cases:
@@ -255,7 +268,23 @@ def methods_markdown(config: dict, cases: list[Case], qc: dict, evaluation: dict
                      f"{_interval(hawkes.get('ci95', {}).get('branching_ratio'))} | "
                      f"{_fmt(estimates.get('kernel_mean_hours'))} | {_fmt(fit.get('ks_pvalue'), 3)} | "
                      f"{status_note(hawkes) or 'ok'} |")
+    lines += ["", "## References (response measures)", ""] + [f"- {reference}" for reference in RESPONSE_REFERENCES]
     return "\n".join(lines) + "\n"
+
+
+RESPONSE_REFERENCES = (
+    "Arpan, L. M., & Roskos-Ewoldsen, D. R. (2005). Stealing thunder: Analysis of the effects of proactive "
+    "disclosure of crisis information. Public Relations Review, 31(3), 425–433.",
+    "Coombs, W. T. (2007). Protecting organization reputations during a crisis: The development and application "
+    "of situational crisis communication theory. Corporate Reputation Review, 10(3), 163–176.",
+    "Pfeffer, J., Zorbach, T., & Carley, K. M. (2014). Understanding online firestorms: Negative word-of-mouth "
+    "dynamics in social media networks. Journal of Marketing Communications, 20(1–2), 117–128.",
+    "Yu, Y., Ye, W., & Zhang, K. (2025). Faster? Softer? Or more formal? A study on the methods of enterprises' "
+    "crisis response on social media. Mathematics, 13(10), 1582.",
+    "人民网舆情监测室 (2010) on the \"golden 4 hours\" (黄金4小时) of a response; CIC & Ogilvy (2012), 50 brand "
+    "crises on Weibo: responses within 8 h worked best, 24 h or later lengthened the crisis (the ≤4 h, ≤8 h and "
+    "≤24 h bins).",
+)
 
 
 def spread_lines(spread: dict) -> list[str]:

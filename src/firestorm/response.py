@@ -29,7 +29,8 @@ __all__ = [
     "TIMING_COLUMNS", "EFFECT_COLUMNS", "EFFECT_MEASURES", "CORRECTED_SHARE_CHANGE", "HUMAN_CORRECTED_SHARE_CHANGE",
     "CODED_SHARE_CHANGE", "COMPANY_RESPONSE", "human_test_confusion",
     "ITS_MIN_ITEMS", "ITS_MIN_HOURS_EACH_SIDE", "MIN_VALIDATION_POSTS_EACH_SIDE", "OK",
-    "format_time", "format_hours", "response_items", "detect_response", "add_response_measures", "response_check", "timing_row", "timing_table",
+    "format_time", "format_hours", "response_items", "detect_response", "add_response_measures", "response_check",
+    "timing_row", "timing_table",
     "unanswered_curve", "summary_lines", "aligned_series", "matched_latency", "Interruption", "interruption_of",
     "is_counterfactual", "response_effects", "effect_lines", "ResponseComparison", "compare_responses",
 ]

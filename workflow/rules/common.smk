@@ -8,6 +8,7 @@ from snakemake.utils import validate
 
 import firestorm
 from firestorm.config import ConfigError, case_path, check_model_location, load_case
+from firestorm.study_page import case_files as study_case_files, comparison_files as study_comparison_files
 
 validate(config, "../schemas/config.schema.yaml")
 

@@ -1,6 +1,7 @@
 """Generated report text: the methods section and the findings in numbers.
 INPUT: every stage's summaries (ingest QC, model evaluation, spread, discourse, response).
-OUTPUT: results/methods.md, results/summary.md (both in the Snakemake report).
+OUTPUT: results/methods.md, results/summary.md (both in the Snakemake report); results/study.html (the findings
+        read top to bottom, every number linked to its file: firestorm.study_page).
 """
 
 
@@ -39,3 +40,25 @@ rule report_text:
         "../../environment.yml"
     script:
         "../scripts/report_text.py"
+
+
+rule study_page:
+    input:
+        case_files=[f"results/{path}" for name in CASES for path in study_case_files(name)],
+        comparison_files=[f"results/{path}" for path in study_comparison_files()],
+        evaluation=scoring_model_evaluation,
+        case_yamls=[CASES[name].source_path for name in CASES],
+    output:
+        page="results/study.html",
+    params:
+        case_files=[CASES[name].source_path for name in CASES],
+        demo=bool(config["demo"]["generate"]),
+        code_version=CODE_VERSION,
+    log:
+        "logs/report/study_page.log",
+    benchmark:
+        "benchmarks/report/study_page.tsv"
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/study_page.py"
