@@ -146,6 +146,11 @@ class NameScrubber:
 
     def replace_column(self, texts, platforms):
         """A pandas string column with the names replaced, row by row on the row's platform."""
+        # Plain lists: iterating an Arrow-backed column element by element is several times slower.
+        texts = texts.tolist() if hasattr(texts, "tolist") else texts
+        platforms = platforms.tolist() if hasattr(platforms, "tolist") else platforms
+        if self._automaton is None:
+            return list(texts)
         return [self(text, platform) if isinstance(text, str) else text for text, platform in zip(texts, platforms)]
 
 

@@ -1,10 +1,11 @@
 """Ingest: crawler exports -> one canonical, pseudonymised posts table, losing nothing.
 
-The wing has four rooms: :mod:`~firestorm.ingest.readers` splits a file (CSV, JSON, JSON lines, Excel,
+The wing has five rooms: :mod:`~firestorm.ingest.readers` splits a file (CSV, JSON, JSON lines, Excel,
 parquet, SQLite) into records; :mod:`~firestorm.ingest.formats` holds one :class:`ExportFormat` record per
-crawler format (fields, signature, required columns, platform, normaliser); :mod:`~firestorm.ingest.parsing`
-reads the counts and dates crawlers write; :mod:`~firestorm.ingest.pipeline` runs a case's inputs through them,
-deduplicates, filters to the case and reconciles the counts.
+crawler format (fields, signature, required columns, platform, normalisers); :mod:`~firestorm.ingest.parsing`
+reads the counts and dates crawlers write; :mod:`~firestorm.ingest.columnar` normalises a chunk of records
+column-wise, leaving what it cannot decide to the per-record normaliser; :mod:`~firestorm.ingest.pipeline`
+runs a case's inputs through them, deduplicates, filters to the case and reconciles the counts.
 """
 
 from firestorm.ingest.formats import FORMATS, ExportFormat, RowError

@@ -22,7 +22,8 @@ from typing import Callable
 
 import pandas as pd
 
-from firestorm.ingest.parsing import parse_count, parse_datetime_precision, parse_epoch
+from firestorm.ingest import columnar
+from firestorm.ingest.parsing import MISSING_TEXT, parse_count, parse_datetime_precision, parse_epoch
 from firestorm.privacy import (
     MENTION, REPOST_ATTRIBUTION, author_pseudonym, nickname_pseudonym, pseudonym, scrub_people,
 )
@@ -58,7 +59,6 @@ WEIBO_TOPIC = re.compile(r"#([^#]{1,40})#")
 WEIBOSPIDER_2018_REPOST = re.compile(r"^转发了\s*(.+?)\s*的微博[:：]\s*(.*?)\s*转发理由[:：]\s*(.*?)\s*$", re.S)
 WEIBOSPIDER_2018_INDEX = re.compile(r"^\d+[:：]")
 BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-MISSING_TEXT = {"", "None", "none", "null", "nan", "无", "未知"}
 # An author's gender as exports write it. The Weibo API's f/m (n: 未知, unknown) reach MediaCrawler's Weibo
 # records and weibo-crawler's user; weibo.cn's 女/男 reach weiboSpider's user; MediaCrawler's and Spider_XHS's
 # creator tables write Female/Male and 女/男/未知. None: the export says the gender is not stated.
@@ -113,29 +113,45 @@ def _listed_name(part: str) -> str | None:
     return name if MENTION.fullmatch("@" + name) else None
 
 
+def names_in_field(column: str, value, ctx: FileContext, depth: int = 0) -> set[str]:
+    """The nicknames one field states (see :func:`names_in_record`); unfiltered, may hold None."""
+    if isinstance(value, dict) and column in NESTED_PEOPLE and depth < 3:
+        return names_in_record(value, ctx, depth + 1)
+    if isinstance(value, list) and column in NAME_LIST_COLUMNS:
+        return {_listed_name(str(v)) for v in value if isinstance(v, (str, int))}
+    if isinstance(value, str) and value.strip():
+        if column in NAME_COLUMNS:
+            return {value.strip()}
+        if column in NAME_LIST_COLUMNS:
+            return {_listed_name(part) for part in value.split(",")}
+        if "@" in value or "的微博" in value or "原始用户" in value or "视频" in value:
+            return set(MENTION.findall(value)) | {next(g for g in match if g) for match in NAMED_IN_TEXT.findall(value)}
+    return set()
+
+
 def names_in_record(fields: dict, ctx: FileContext, depth: int = 0) -> set[str]:
     """Every nickname a record states: name columns, mention lists, nested user objects, the file's own user
     (``{screen_name}/{user_id}.csv``), @mentions and repost attributions inside its texts."""
     names = set()
     for column, value in fields.items():
-        if isinstance(value, dict) and column in NESTED_PEOPLE and depth < 3:
-            names |= names_in_record(value, ctx, depth + 1)
-        elif isinstance(value, list) and column in NAME_LIST_COLUMNS:
-            names |= {_listed_name(str(v)) for v in value if isinstance(v, (str, int))}
-        elif isinstance(value, str) and value.strip():
-            if column in NAME_COLUMNS:
-                names.add(value.strip())
-            elif column in NAME_LIST_COLUMNS:
-                names |= {_listed_name(part) for part in value.split(",")}
-            elif "@" in value or "的微博" in value or "原始用户" in value or "视频" in value:
-                names |= set(MENTION.findall(value))
-                names |= {next(g for g in match if g) for match in NAMED_IN_TEXT.findall(value)}
-    names.discard(None)
+        names |= names_in_field(column, value, ctx, depth)
+    if depth == 0:
+        names |= record_level_names(fields, ctx)
+    return usable_names(names)
+
+
+def record_level_names(fields: dict, ctx: FileContext) -> set[str]:
+    """Names a record states outside its own fields' markup: the generic mapping's author column, the file's user."""
+    names = set()
     mapped = ctx.columns.get("author_name")   # generic: the column the case maps authors' nicknames from
-    if depth == 0 and mapped and isinstance(fields.get(mapped), (str, int)) and str(fields[mapped]).strip():
+    if mapped and isinstance(fields.get(mapped), (str, int)) and str(fields[mapped]).strip():
         names.add(str(fields[mapped]).strip())
-    if depth == 0 and FORMATS[ctx.format].files_named_after_user:
+    if FORMATS[ctx.format].files_named_after_user:
         names.add(ctx.file_user()[0])
+    return names
+
+
+def usable_names(names: set) -> set[str]:
     return {name for name in names if name and name not in MISSING_TEXT}
 
 
@@ -263,7 +279,11 @@ def _tags(record: dict, *names: str):
     """A tag column's value: comma-joined text as is; a list; or Spider_XHS's Python list literal
     (``"['新加坡酒店', '新加坡旅行']"``), read safely with ``ast.literal_eval`` — a literal that is not a list of
     strings, or is too long to be one, is a reject of that field."""
-    value = _value(record, *names)
+    return tags_of(_value(record, *names), _first_name(record, names))
+
+
+def tags_of(value, name: str):
+    """The tags of one (cleaned) tag value; raises :class:`RowError` naming ``name`` (see :func:`_tags`)."""
     if isinstance(value, str) and len(value) > 1 and value[0] == value[-1] == '"':
         try:   # MediaCrawler's SQLite store JSON-quotes tag_list ("\u65c5\u884c,…")
             value = json.loads(value)
@@ -271,7 +291,6 @@ def _tags(record: dict, *names: str):
             pass
     if not isinstance(value, str) or not value.startswith("["):
         return value
-    name = _first_name(record, names)
     if len(value) > MAX_TAG_LITERAL:
         raise RowError(name, f"tag list of {len(value):,} characters (over {MAX_TAG_LITERAL:,})")
     try:
@@ -586,6 +605,8 @@ class ExportFormat:
     name: str
     platform: str | None                       # the site its records come from (None: the input says, generic)
     normalise: Callable[[dict, "FileContext"], dict]   # record, ctx -> canonical row; raises RowError
+    # The fast path: columns of a chunk, ctx -> (canonical columns, rows left to `normalise`); None: row by row.
+    normalise_columns: Callable | None = None
     fields: tuple[str, ...] = ()               # the header exactly as the crawler writes it
     signature: tuple[tuple[str, ...], ...] = ()    # columns whose joint presence identifies the format
     required: tuple[tuple[str, ...], ...] = ()     # columns a file cannot be read without (any name of a tuple)
@@ -601,6 +622,7 @@ class ExportFormat:
 FORMATS: dict[str, ExportFormat] = {export.name: export for export in (
     ExportFormat(
         "mediacrawler_xhs_notes", "xiaohongshu", normalise_mediacrawler_xhs_note,
+        normalise_columns=columnar.mediacrawler_xhs_notes,
         fields=("note_id", "type", "title", "desc", "video_url", "time", "last_update_time", "user_id", "nickname",
             "avatar", "liked_count", "collected_count", "comment_count", "share_count", "ip_location", "image_list",
             "tag_list", "last_modify_ts", "note_url", "source_keyword", "xsec_token"),
@@ -611,6 +633,7 @@ FORMATS: dict[str, ExportFormat] = {export.name: export for export in (
     ),
     ExportFormat(
         "mediacrawler_xhs_comments", "xiaohongshu", normalise_mediacrawler_xhs_comment,
+        normalise_columns=columnar.mediacrawler_xhs_comments,
         fields=("comment_id", "create_time", "ip_location", "note_id", "content", "user_id", "nickname", "avatar",
             "sub_comment_count", "pictures", "parent_comment_id", "last_modify_ts", "like_count"),
         signature=(("comment_id",), ("note_id",), ("create_time",), ("like_count",)),
@@ -620,6 +643,7 @@ FORMATS: dict[str, ExportFormat] = {export.name: export for export in (
     ),
     ExportFormat(
         "mediacrawler_weibo_posts", "weibo", normalise_mediacrawler_weibo_post,
+        normalise_columns=columnar.mediacrawler_weibo_posts,
         fields=("note_id", "content", "create_time", "create_date_time", "liked_count", "comments_count",
             "shared_count", "last_modify_ts", "note_url", "ip_location", "user_id", "nickname", "gender",
             "profile_url", "avatar", "source_keyword"),
@@ -630,6 +654,7 @@ FORMATS: dict[str, ExportFormat] = {export.name: export for export in (
     ),
     ExportFormat(
         "mediacrawler_weibo_comments", "weibo", normalise_mediacrawler_weibo_comment,
+        normalise_columns=columnar.mediacrawler_weibo_comments,
         fields=("comment_id", "create_time", "create_date_time", "note_id", "content", "sub_comment_count",
             "comment_like_count", "last_modify_ts", "ip_location", "parent_comment_id", "user_id", "nickname",
             "gender", "profile_url", "avatar"),
@@ -640,6 +665,7 @@ FORMATS: dict[str, ExportFormat] = {export.name: export for export in (
     ),
     ExportFormat(
         "weibo_crawler_posts", "weibo", normalise_weibo_crawler_post,
+        normalise_columns=columnar.weibo_crawler_posts,
         fields=("id", "bid", "正文", "头条文章url", "原始图片url", "视频url", "Live Photo视频url", "位置", "日期",
             "工具", "点赞数", "评论数", "转发数", "话题", "@用户", "完整日期", "是否编辑过", "编辑次数"),
         signature=(("id",), ("正文", "text"), ("日期", "created_at"), ("点赞数", "attitudes_count")),

@@ -10,6 +10,8 @@ import re
 
 import pandas as pd
 
+# Text values that crawlers write for "no value" (any column).
+MISSING_TEXT = {"", "None", "none", "null", "nan", "无", "未知"}
 # Values that crawlers write for "no value": weiboSpider's 无, Spider_XHS's "None", XHS-Downloader's -1.
 MISSING_COUNT = {"无", "none", "null", "nan", "-1", "未知"}
 _COUNT = re.compile(r"^(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>万|w|W|千|k|K|亿)?\s*\+?$")

@@ -225,7 +225,8 @@ def _csv(path: Path, encoding: str, realign: Realign | None) -> ExportFile:
                 row_number += 1
                 raw = ",".join(values)
                 # A re-run appending to the file writes its header again, with a byte-order mark of its own.
-                if [v.strip().lstrip("\ufeff") for v in values] == header:
+                if (len(values) == len(header) and values[0].strip().lstrip("\ufeff") == header[0]
+                        and [v.strip().lstrip("\ufeff") for v in values] == header):
                     yield RawRecord(row_number, None, raw, "repeated header row (a re-run appended its header)")
                     continue
                 columns = header
