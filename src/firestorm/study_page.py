@@ -199,8 +199,12 @@ def frame_sentences(page: StudyPage, case: Case) -> str:
     path = CASE_FILES["frames_phase"].format(case=case.name)
     table = page.read_csv(path)
     table = table[(table["platform"] == "all") & (table["frame"] != "none")]
+    from firestorm.discourse import phase_starts
+
+    order = [name for name, _ in phase_starts(case)]
     sentences = []
-    for phase, rows in table.groupby("phase", sort=False):
+    for phase, rows in sorted(table.groupby("phase", sort=False),
+                              key=lambda group: order.index(group[0]) if group[0] in order else len(order)):
         top = rows[rows["share"] > 0].sort_values(["share", "frame"], ascending=[False, True]).head(2)
         if not len(top):
             sentences.append(f"In phase {page.name(phase)} no frame term occurs.")
@@ -225,7 +229,7 @@ def exemplar_table(page: StudyPage, case: Case, limit: int = 12) -> str:
         f"<td>{page.n(int(r.likes) if str(r.likes) != '' else None, path)}</td>"
         f"<td class='quote'>{page.name(r.quote)}</td></tr>"
         for r in first.itertuples())
-    return (f"<details><summary>Exemplar posts (the most typical of each group; all in "
+    return (f"<details open><summary>Exemplar posts (the most typical of each group; all in "
             f"<a class='file' href='{page.href(path)}'>exemplars.csv</a>)</summary>"
             "<table><tr><th>group</th><th>phase</th><th>frame</th><th>label</th><th>time</th><th>platform</th>"
             f"<th>likes</th><th>quote</th></tr>{rows}</table></details>")
