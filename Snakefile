@@ -1,6 +1,6 @@
 # firestorm: sentiment and discourse analytics of online controversies.
 # Stages, one rule file each: demo -> ingest -> text (jieba) -> sentiment (transformers) -> spread, discourse,
-# diffusion -> validation -> response -> report.
+# topics, diffusion -> validation -> response -> report.
 # `make run` runs this workflow and then `snakemake --report results/report.html`.
 
 from snakemake.utils import min_version
@@ -21,6 +21,7 @@ include: "workflow/rules/text.smk"
 include: "workflow/rules/sentiment.smk"
 include: "workflow/rules/spread.smk"
 include: "workflow/rules/discourse.smk"
+include: "workflow/rules/topics.smk"
 include: "workflow/rules/diffusion.smk"
 include: "workflow/rules/response.smk"
 include: "workflow/rules/validation.smk"
@@ -38,6 +39,7 @@ rule all:
         expand("results/{case}/figures/volume.png", case=CASES),
         expand("results/{case}/figures/sentiment.png", case=CASES),
         expand("results/{case}/discourse/frames_by_phase.csv", case=CASES),
+        expand("results/{case}/topics/topics.json", case=CASES),
         expand("results/{case}/discourse/exemplars.csv", case=CASES),
         expand("results/{case}/diffusion/diffusion.json", case=CASES),
         expand("results/{case}/validation/coding_sample.xlsx", case=CASES),

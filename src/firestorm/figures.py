@@ -772,3 +772,38 @@ def geography_figure(table, coverage, case, png_path, min_scored: int = 30) -> N
     share_text = "n/a" if located is None else f"{located:.0%}"
     fig.suptitle(f"{case.title}：IP属地 geography ({share_text} of items state a location)")
     save(fig, png_path)
+
+
+# ------------------------------------------------------------------------------------------------ topics
+def topics_figure(shares_phase, stability, phases, case, png_path, min_posts: int = 20) -> None:
+    """Share of posts whose most probable topic is t in each phase (all platforms), one row per topic labelled
+    by its three most probable words and its stability across seeds (mean matched cosine similarity)."""
+    apply_style()
+    rows = shares_phase[shares_phase["platform"] == "all"]
+    topics = sorted(rows["topic"].unique())
+    names = phase_names(phases, case.timezone)
+    order = [name for name, _ in phases if name in set(rows["phase"])]
+    table = rows.pivot(index="topic", columns="phase", values="share").reindex(index=topics, columns=order)
+    posts = rows.drop_duplicates("phase").set_index("phase")["posts"].reindex(order)
+    table.loc[:, (posts < min_posts).to_numpy()] = np.nan
+    stable = stability.set_index("topic")["similarity_mean"]
+    labels = rows.drop_duplicates("topic").set_index("topic")["label"]
+    fig, ax = plt.subplots(figsize=(2.0 * len(order) + 4.0, 0.5 * len(topics) + 2.0))
+    image = ax.imshow(table.to_numpy(dtype=float), cmap="Blues", vmin=0, aspect="auto")
+    top = np.nanmax(table.to_numpy(dtype=float)) if table.notna().any().any() else 1.0
+    for (i, j), value in np.ndenumerate(table.to_numpy(dtype=float)):
+        text = "–" if np.isnan(value) else f"{value:.0%}"
+        ax.text(j, i, text, ha="center", va="center", fontsize=9,
+                color="white" if not np.isnan(value) and value > 0.6 * top else "#2c3e50")
+    stability_text = {t: "n/a" if pd.isna(stable.get(t)) else f"{stable.get(t):.2f}" for t in topics}
+    ax.set_yticks(range(len(topics)), [f"T{t} {labels[t]}  (稳定性 stability {stability_text[t]})" for t in topics],
+                  fontsize=9)
+    ticks = [f"{names[p]}\nn={int(n):,}".replace(" (from", "\n(from") for p, n in posts.items()]
+    ax.set_xticks(range(len(order)), ticks, fontsize=8.5)
+    ax.set_xlabel(f"阶段 phase (start in {case.timezone}; n = posts with a topic)")
+    ax.set_ylabel("话题 topic (three most probable words)")
+    ax.grid(False)
+    colourbar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
+    colourbar.set_label("帖子占比 share of posts (most probable topic)")
+    ax.set_title(f"{case.title}：各阶段话题 topics by phase (biterm topic model, K={len(topics)})", fontsize=11)
+    save(fig, png_path)
