@@ -51,7 +51,10 @@ _EPOCH_S, _EPOCH_MS = (10**9, 9_223_372_035), (10**12, 9_223_372_036_853)
 class Columns:
     """The records of a chunk as columns (lists of the values as the records hold them)."""
 
-    def __init__(self, records: list[dict]):
+    def __init__(self, records: list[dict], data: dict | None = None, n: int | None = None):
+        if data is not None:   # columns read as such (readers.ColumnBatch): every column holds n values
+            self.n, self.data = n, data
+            return
         self.n = len(records)
         names = list(records[0]) if records else []
         if len(names) == 1:
@@ -437,19 +440,21 @@ def weibo_crawler_posts(cols: Columns, ctx: f.FileContext) -> tuple[dict, np.nda
                               *(b for _, b in counts.values()))
 
 
-def normalise_columns(records: list[dict], ctx: f.FileContext,
+def normalise_columns(records: list[dict] | Columns, ctx: f.FileContext,
                       normaliser: Callable[[Columns, f.FileContext], tuple[dict, np.ndarray]]
                       ) -> tuple[pd.DataFrame, np.ndarray]:
-    """(canonical rows of the decided records, undecided mask) for records that share one set of columns."""
-    cols = Columns(records)
+    """(canonical rows of the decided records, undecided mask) for records that share one set of columns
+    (given as records or as :class:`Columns`)."""
+    cols = records if isinstance(records, Columns) else Columns(records)
     columns, bad = normaliser(cols, ctx)
     frame = pd.DataFrame({name: values for name, values in columns.items()})
     return frame, bad
 
 
-def names_in_columns(records: list[dict], ctx: f.FileContext) -> set[str]:
-    """:func:`formats.names_in_record` over records sharing one set of columns, each distinct text read once."""
-    cols = Columns(records)
+def names_in_columns(records: list[dict] | Columns, ctx: f.FileContext) -> set[str]:
+    """:func:`formats.names_in_record` over records sharing one set of columns (records or :class:`Columns`),
+    each distinct text read once."""
+    cols = records if isinstance(records, Columns) else Columns(records)
     names: set = set()
     for column, values in cols.data.items():
         if column in f.NAME_COLUMNS:
@@ -462,7 +467,7 @@ def names_in_columns(records: list[dict], ctx: f.FileContext) -> set[str]:
                     names |= f.names_in_field(column, value, ctx)
             elif isinstance(value, (dict, list)):
                 names |= f.names_in_field(column, value, ctx)
-    if records:
+    if cols.n:
         mapped = ctx.columns.get("author_name")
         if mapped and mapped in cols:
             names |= {str(v).strip() for v in cols.raw(mapped) if isinstance(v, (str, int)) and str(v).strip()}
