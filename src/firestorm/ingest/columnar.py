@@ -52,8 +52,10 @@ class Columns:
     """The records of a chunk as columns (lists of the values as the records hold them)."""
 
     def __init__(self, records: list[dict], data: dict | None = None, n: int | None = None):
-        if data is not None:   # columns read as such (readers.ColumnBatch): every column holds n values
-            self.n, self.data = n, data
+        # text_only: every value is a str (CSV columns read as such); else values are checked where it matters
+        self.text_only = False
+        if data is not None:   # columns read as such (readers.ColumnBatch): every column holds n strings
+            self.n, self.data, self.text_only = n, data, True
             return
         self.n = len(records)
         names = list(records[0]) if records else []
@@ -76,7 +78,7 @@ class Columns:
             if name not in self.data:
                 continue
             column = self.data[name]
-            if all(type(v) is str for v in column):   # CSV: every value text
+            if self.text_only or all(type(v) is str for v in column):   # CSV: every value text
                 cleaned = [None if (s := v.strip()) in MISSING else s for v in column]
             else:
                 cleaned = [_clean(v) for v in column]
@@ -451,6 +453,9 @@ def normalise_columns(records: list[dict] | Columns, ctx: f.FileContext,
     return frame, bad
 
 
+_NAME_MARKERS = ("@", "的微博", "原始用户", "视频")   # a text naming nobody holds none of them (see names_in_columns)
+
+
 def names_in_columns(records: list[dict] | Columns, ctx: f.FileContext) -> set[str]:
     """:func:`formats.names_in_record` over records sharing one set of columns (records or :class:`Columns`),
     each distinct text read once."""
@@ -461,6 +466,12 @@ def names_in_columns(records: list[dict] | Columns, ctx: f.FileContext) -> set[s
             names |= {v.strip() for v in set(values) if type(v) is str and v.strip()}
             continue
         listed = column in f.NAME_LIST_COLUMNS
+        if cols.text_only:   # each distinct text once; a column holding none of the markers is skipped in C
+            values = set(values)
+            if not listed:
+                joined = "\x00".join(values)
+                if not any(marker in joined for marker in _NAME_MARKERS):
+                    continue
         for value in values:
             if type(value) is str:
                 if listed or "@" in value or "的微博" in value or "原始用户" in value or "视频" in value:

@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from firestorm.config import Case, parse_time
@@ -422,7 +423,7 @@ def ingest_case_to_files(case: Case, key: bytes, posts_path: str | Path, rejects
         keys = pd.concat(key_frames, ignore_index=True) if key_frames else _part_keys(empty_frame(POSTS), 0, case)
         keys["winner"] = choose_winners(keys)
         relevant_roots = set(keys.loc[keys["winner"] & keys["own_relevant"], "post_id"])
-        keys["relevant"] = keys["own_relevant"] | keys["root_id"].isin(relevant_roots)
+        keys["relevant"] = keys["own_relevant"] | isin(keys["root_id"], relevant_roots)
         keys["in_scope"] = keys["winner"] & keys["in_window"] & keys["relevant"]
         if not keys["in_scope"].any():
             raise IngestError(nothing_in_scope_message(case, keys))
@@ -451,6 +452,16 @@ def ingest_case_to_files(case: Case, key: bytes, posts_path: str | Path, rejects
                 "digits only and names equal to an official account or a case keyword are kept",
     }
     return qc
+
+
+def isin(series: pd.Series, values: set) -> np.ndarray:
+    """``series.isin(values)`` as a bool array. For an Arrow string column and a set of strings, the one pyarrow
+    ``is_in`` call pandas makes, without the pyarrow scalar pandas builds for each value of the set first (seconds
+    for the set of a million posts' ids)."""
+    if isinstance(series.array, pd.arrays.ArrowStringArray) and values and all(type(v) is str for v in values):
+        column = pa.array(series.array)
+        return np.array(pc.is_in(column, value_set=pa.array(list(values), type=column.type)), dtype=np.bool_)
+    return series.isin(values).to_numpy(dtype=bool)
 
 
 def precision_counts(precisions: pd.Series) -> dict[str, int]:
