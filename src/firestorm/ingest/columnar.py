@@ -51,7 +51,12 @@ _EPOCH_S, _EPOCH_MS = (10**9, 9_223_372_035), (10**12, 9_223_372_036_853)
 class Columns:
     """The records of a chunk as columns (lists of the values as the records hold them)."""
 
-    def __init__(self, records: list[dict]):
+    def __init__(self, records: list[dict], data: dict | None = None, n: int | None = None):
+        # text_only: every value is a str (CSV columns read as such); else values are checked where it matters
+        self.text_only = False
+        if data is not None:   # columns read as such (readers.ColumnBatch): every column holds n strings
+            self.n, self.data, self.text_only = n, data, True
+            return
         self.n = len(records)
         names = list(records[0]) if records else []
         if len(names) == 1:
@@ -73,7 +78,7 @@ class Columns:
             if name not in self.data:
                 continue
             column = self.data[name]
-            if all(type(v) is str for v in column):   # CSV: every value text
+            if self.text_only or all(type(v) is str for v in column):   # CSV: every value text
                 cleaned = [None if (s := v.strip()) in MISSING else s for v in column]
             else:
                 cleaned = [_clean(v) for v in column]
@@ -437,32 +442,43 @@ def weibo_crawler_posts(cols: Columns, ctx: f.FileContext) -> tuple[dict, np.nda
                               *(b for _, b in counts.values()))
 
 
-def normalise_columns(records: list[dict], ctx: f.FileContext,
+def normalise_columns(records: list[dict] | Columns, ctx: f.FileContext,
                       normaliser: Callable[[Columns, f.FileContext], tuple[dict, np.ndarray]]
                       ) -> tuple[pd.DataFrame, np.ndarray]:
-    """(canonical rows of the decided records, undecided mask) for records that share one set of columns."""
-    cols = Columns(records)
+    """(canonical rows of the decided records, undecided mask) for records that share one set of columns
+    (given as records or as :class:`Columns`)."""
+    cols = records if isinstance(records, Columns) else Columns(records)
     columns, bad = normaliser(cols, ctx)
     frame = pd.DataFrame({name: values for name, values in columns.items()})
     return frame, bad
 
 
-def names_in_columns(records: list[dict], ctx: f.FileContext) -> set[str]:
-    """:func:`formats.names_in_record` over records sharing one set of columns, each distinct text read once."""
-    cols = Columns(records)
+_NAME_MARKERS = ("@", "的微博", "原始用户", "视频")   # a text naming nobody holds none of them (see names_in_columns)
+
+
+def names_in_columns(records: list[dict] | Columns, ctx: f.FileContext) -> set[str]:
+    """:func:`formats.names_in_record` over records sharing one set of columns (records or :class:`Columns`),
+    each distinct text read once."""
+    cols = records if isinstance(records, Columns) else Columns(records)
     names: set = set()
     for column, values in cols.data.items():
         if column in f.NAME_COLUMNS:
             names |= {v.strip() for v in set(values) if type(v) is str and v.strip()}
             continue
         listed = column in f.NAME_LIST_COLUMNS
+        if cols.text_only:   # each distinct text once; a column holding none of the markers is skipped in C
+            values = set(values)
+            if not listed:
+                joined = "\x00".join(values)
+                if not any(marker in joined for marker in _NAME_MARKERS):
+                    continue
         for value in values:
             if type(value) is str:
                 if listed or "@" in value or "的微博" in value or "原始用户" in value or "视频" in value:
                     names |= f.names_in_field(column, value, ctx)
             elif isinstance(value, (dict, list)):
                 names |= f.names_in_field(column, value, ctx)
-    if records:
+    if cols.n:
         mapped = ctx.columns.get("author_name")
         if mapped and mapped in cols:
             names |= {str(v).strip() for v in cols.raw(mapped) if isinstance(v, (str, int)) and str(v).strip()}

@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from firestorm.config import Case, parse_time
@@ -29,7 +30,9 @@ from firestorm.ingest.formats import (
     EMBEDDED_RECORD, FORMATS, PERSONAL_COLUMNS, FileContext, RowError, embedded_comment_columns, has_columns, has_value,
     mediacrawler_sqlite_tables, names_in_record, normalise_embedded_comment, unknown_columns,
 )
-from firestorm.ingest.readers import SQLITE_SUFFIXES, ExportError, read_export, redact, sqlite_tables
+from firestorm.ingest.readers import (
+    SQLITE_SUFFIXES, ColumnBatch, ExportError, read_export, redact, sqlite_tables,
+)
 from firestorm.privacy import MIN_LATIN_NAME_CHARACTERS, MIN_NAME_CHARACTERS, NameScrubber, author_pseudonym
 from firestorm.schema import AUTHOR_PROFILE, POSTS, REJECTS, TIME_PRECISIONS, conform, empty_frame
 
@@ -142,6 +145,22 @@ def iter_file_chunks(path: str | Path, fmt: str | None, timezone: str, key: byte
         rejects.append(rejected(record, field_name, reason))
 
     columns_normaliser = FORMATS[fmt].normalise_columns if vectorised and not embedded else None
+    if columns_normaliser is not None and export.batches is not None and not export.undecodable_bytes:
+        # CSV: records read as columns, chunk_rows at a time; a chunk with an unusual record (field count,
+        # repeated header, not CSV) comes as records and takes the path below, so its rejects stay exact.
+        size = chunk_rows
+        for batch in export.batches(chunk_rows):
+            if isinstance(batch, ColumnBatch):
+                size = len(batch.rows)
+                yield _column_batch_chunk(batch, columns_normaliser, normalise, ctx, export, rejected, source, fmt,
+                                          extra)
+            else:
+                size = len(batch)
+                yield _columnar_chunk(batch, columns_normaliser, normalise, ctx, export, rejected, source, fmt,
+                                      extra)
+        if size >= chunk_rows:   # as below: a last chunk with the records after the last full one, maybe none
+            yield _columnar_chunk([], columns_normaliser, normalise, ctx, export, rejected, source, fmt, extra)
+        return
     if columns_normaliser is not None:
         batch = []
         for record in export.records:
@@ -212,13 +231,34 @@ def _columnar_chunk(batch, columns_normaliser, normalise, ctx: FileContext, expo
         skip = {id(r) for r in damaged}
         uniform = [r for r in uniform if id(r) not in skip]
         odd = [r for r in odd if id(r) not in skip]
+    cols = columnar.Columns([r.fields for r in uniform]) if uniform else None
+    return _finish_chunk(cols, [r.row for r in uniform], uniform, odd, failed, names, normalise, columns_normaliser,
+                         ctx, rejected, source, fmt, extra, len(batch))
+
+
+def _column_batch_chunk(batch: ColumnBatch, columns_normaliser, normalise, ctx: FileContext, export, rejected,
+                        source, fmt, extra) -> FileIngest:
+    """One chunk read as columns (every record has the header's fields): as :func:`_columnar_chunk` with every
+    record uniform, without building a dict per record."""
+    n = len(batch.rows)
+    cols = columnar.Columns([], data=batch.columns, n=n)
+    names = columnar.names_in_columns(cols, ctx)
+    return _finish_chunk(cols, batch.rows, batch, [], [], names, normalise, columns_normaliser, ctx, rejected,
+                         source, fmt, extra, n)
+
+
+def _finish_chunk(cols, rows, uniform, odd, failed, names, normalise, columns_normaliser, ctx: FileContext, rejected,
+                  source, fmt, extra, rows_in) -> FileIngest:
+    """Normalise the uniform records column-wise (``cols``; ``rows`` their record numbers; ``uniform[i]`` or
+    ``uniform.record(i)`` the i-th as a RawRecord) and the odd and undecided ones record by record."""
     frames = []
-    if uniform:
-        frame, undecided = columnar.normalise_columns([r.fields for r in uniform], ctx, columns_normaliser)
+    if cols is not None and cols.n:
+        frame, undecided = columnar.normalise_columns(cols, ctx, columns_normaliser)
         frame = frame.loc[~undecided]
-        frame["source_row"] = [r.row for r, no in zip(uniform, undecided) if not no]
+        frame["source_row"] = [row for row, no in zip(rows, undecided) if not no]
         frames.append(frame)
-        odd += [r for r, no in zip(uniform, undecided) if no]
+        record_at = uniform.record if isinstance(uniform, ColumnBatch) else uniform.__getitem__
+        odd = odd + [record_at(i) for i in np.flatnonzero(undecided)]
     kept = []
     for record in odd:
         try:
@@ -238,7 +278,7 @@ def _columnar_chunk(batch, columns_normaliser, normalise, ctx: FileContext, expo
     else:
         posts = empty_frame(POSTS)
     rejects = pd.DataFrame(rejects, columns=list(REJECTS)).astype(REJECTS) if rejects else empty_frame(REJECTS)
-    return FileIngest(posts, rejects, len(batch), source, fmt, frozenset(names), tuple(extra), 0)
+    return FileIngest(posts, rejects, rows_in, source, fmt, frozenset(names), tuple(extra), 0)
 
 
 def _damaged(record) -> bool:
@@ -383,7 +423,7 @@ def ingest_case_to_files(case: Case, key: bytes, posts_path: str | Path, rejects
         keys = pd.concat(key_frames, ignore_index=True) if key_frames else _part_keys(empty_frame(POSTS), 0, case)
         keys["winner"] = choose_winners(keys)
         relevant_roots = set(keys.loc[keys["winner"] & keys["own_relevant"], "post_id"])
-        keys["relevant"] = keys["own_relevant"] | keys["root_id"].isin(relevant_roots)
+        keys["relevant"] = keys["own_relevant"] | isin(keys["root_id"], relevant_roots)
         keys["in_scope"] = keys["winner"] & keys["in_window"] & keys["relevant"]
         if not keys["in_scope"].any():
             raise IngestError(nothing_in_scope_message(case, keys))
@@ -412,6 +452,16 @@ def ingest_case_to_files(case: Case, key: bytes, posts_path: str | Path, rejects
                 "digits only and names equal to an official account or a case keyword are kept",
     }
     return qc
+
+
+def isin(series: pd.Series, values: set) -> np.ndarray:
+    """``series.isin(values)`` as a bool array. For an Arrow string column and a set of strings, the one pyarrow
+    ``is_in`` call pandas makes, without the pyarrow scalar pandas builds for each value of the set first (seconds
+    for the set of a million posts' ids)."""
+    if isinstance(series.array, pd.arrays.ArrowStringArray) and values and all(type(v) is str for v in values):
+        column = pa.array(series.array)
+        return np.array(pc.is_in(column, value_set=pa.array(list(values), type=column.type)), dtype=np.bool_)
+    return series.isin(values).to_numpy(dtype=bool)
 
 
 def precision_counts(precisions: pd.Series) -> dict[str, int]:

@@ -11,6 +11,7 @@ import csv
 import json
 import re
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -33,11 +34,27 @@ class RawRecord:
 
 
 @dataclass
+class ColumnBatch:
+    """Consecutive CSV records that each have the header's fields, as columns (the fast path of ingest)."""
+    header: list[str]
+    rows: list[int]              # 1-based record numbers, header excluded
+    columns: dict                # column -> list of the records' values, as ``dict(zip(header, values))`` keys them
+    values: list[list[str]]      # each record's fields, as the csv module split them
+
+    def record(self, i: int) -> RawRecord:
+        """The i-th record as :func:`_csv` yields it record by record."""
+        return RawRecord(self.rows[i], dict(zip(self.header, self.values[i])), ",".join(self.values[i]))
+
+
+@dataclass
 class ExportFile:
     header: list[str]
     records: Iterator[RawRecord]
     encoding: str
     undecodable_bytes: int = 0   # replaced by U+FFFD while decoding; their records are rejected
+    # CSV only: batches(n) -> iterator of ColumnBatch | list[RawRecord] (the records, n at a time, in order);
+    # use either it or ``records``, not both.
+    batches: Callable[[int], Iterator] | None = None
 
 
 Realign = Callable[[list[str], list[str]], list[str] | None]
@@ -206,6 +223,7 @@ def _csv(path: Path, encoding: str, realign: Realign | None) -> ExportFile:
     except csv.Error as error:
         handle.close()
         raise ExportError(f"{path}: header row is not CSV: {error}") from None
+    fields_of = _csv_record_maker(header, realign)
 
     def records():
         row_number = 0
@@ -221,24 +239,66 @@ def _csv(path: Path, encoding: str, realign: Realign | None) -> ExportFile:
                     return
                 if not values:
                     continue  # blank line between records
-                values[0] = values[0].lstrip("\ufeff")   # a run that appended to the file began with a BOM
                 row_number += 1
-                raw = ",".join(values)
-                # A re-run appending to the file writes its header again, with a byte-order mark of its own.
-                if (len(values) == len(header) and values[0].strip().lstrip("\ufeff") == header[0]
-                        and [v.strip().lstrip("\ufeff") for v in values] == header):
-                    yield RawRecord(row_number, None, raw, "repeated header row (a re-run appended its header)")
-                    continue
-                columns = header
-                if len(values) != len(header):
-                    columns = realign(header, values) if realign else None
-                    if columns is None:
-                        yield RawRecord(row_number, None, raw,
-                                        f"has {len(values)} fields, header has {len(header)}", values=values)
-                        continue
-                yield RawRecord(row_number, dict(zip(columns, values)), raw)
+                yield fields_of(values, row_number)
 
-    return ExportFile(header, records(), encoding)
+    def batches(size: int):
+        """The same records, ``size`` at a time (the last batch fewer, an empty file none): a batch where every
+        record has the header's number of fields and none is a repeated header comes as one ColumnBatch; any
+        other (and the last, when the file stops being CSV) as the RawRecords :func:`records` yields."""
+        row_number = 0
+        width = len(header)
+        with handle:
+            while True:
+                rows, error, ended = [], None, False
+                while len(rows) < size and error is None and not ended:
+                    wanted, read = size - len(rows), []
+                    try:
+                        read.extend(islice(reader, wanted))   # keeps the rows read before an error
+                    except csv.Error as caught:
+                        error = caught
+                    ended = error is None and len(read) < wanted
+                    rows += [values for values in read if values]   # blank lines between records
+                if not rows and error is None:
+                    return
+                numbers = list(range(row_number + 1, row_number + 1 + len(rows)))
+                row_number += len(rows)
+                for values in rows:
+                    if values[0].startswith("\ufeff"):
+                        values[0] = values[0].lstrip("\ufeff")
+                if (error is None and all(len(values) == width for values in rows)
+                        and not any(values[0].strip().lstrip("\ufeff") == header[0] for values in rows)):
+                    yield ColumnBatch(header, numbers, dict(zip(header, map(list, zip(*rows)))), rows)
+                else:
+                    batch = [fields_of(values, number) for values, number in zip(rows, numbers)]
+                    if error is not None:
+                        batch.append(RawRecord(row_number + 1, None, "", f"not CSV: {error}"))
+                    yield batch
+                if error is not None or ended:
+                    return
+
+    return ExportFile(header, records(), encoding, batches=batches)
+
+
+def _csv_record_maker(header: list[str], realign: Realign | None) -> Callable[[list[str], int], RawRecord]:
+    """values (a non-blank CSV record), record number -> the RawRecord ingest reads."""
+
+    def fields_of(values: list[str], row_number: int) -> RawRecord:
+        values[0] = values[0].lstrip("\ufeff")   # a run that appended to the file began with a BOM
+        raw = ",".join(values)
+        # A re-run appending to the file writes its header again, with a byte-order mark of its own.
+        if (len(values) == len(header) and values[0].strip().lstrip("\ufeff") == header[0]
+                and [v.strip().lstrip("\ufeff") for v in values] == header):
+            return RawRecord(row_number, None, raw, "repeated header row (a re-run appended its header)")
+        columns = header
+        if len(values) != len(header):
+            columns = realign(header, values) if realign else None
+            if columns is None:
+                return RawRecord(row_number, None, raw, f"has {len(values)} fields, header has {len(header)}",
+                                 values=values)
+        return RawRecord(row_number, dict(zip(columns, values)), raw)
+
+    return fields_of
 
 
 def _records_of(items: list, encoding: str) -> ExportFile:
