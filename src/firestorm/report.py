@@ -233,6 +233,11 @@ def methods_markdown(config: dict, cases: list[Case], qc: dict, evaluation: dict
               f"- Frames: lexicon `{config['discourse']['frames']}` (+ case terms), Wilson 95 % intervals. "
               f"Distinctive words: Fightin' Words with an informative Dirichlet prior of "
               f"{config['discourse']['prior_total']} pseudo-counts.",
+              f"- Topics: a biterm topic model (Yan et al. 2013; `bitermplus`) of each case's content words, "
+              f"fitted on a seeded sample of at most {config.get('topics', {}).get('fit_posts', 20000):,} posts; K "
+              "chosen over the configured range by mean NPMI coherence of the top words × topic diversity (Dieng "
+              "et al. 2020), best of several Gibbs chains per K; stability = cosine similarity of each topic's "
+              "best match (Hungarian) in refits with other seeds; overlap with the frames as lift.",
               f"- Response effects: segmented quasi-Poisson / quasi-binomial regression, "
               f"{config.get('response', {}).get('pre_hours', 24)} h before (not before the peak) to "
               f"{config.get('response', {}).get('post_hours', 48)} h after; silent cases at the matched latency "

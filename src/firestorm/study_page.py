@@ -27,12 +27,15 @@ CASE_FILES = {
     "qc": "{case}/ingest_qc.json", "spread": "{case}/spread.json", "daily_sentiment": "{case}/daily_sentiment.csv",
     "frames_phase": "{case}/discourse/frames_by_phase.csv", "exemplars": "{case}/discourse/exemplars.csv",
     "diffusion": "{case}/diffusion/diffusion.json", "coverage": "{case}/diffusion/field_coverage.csv",
+    "topics": "{case}/topics/topics.json", "topic_stability": "{case}/topics/stability.csv",
+    "topic_frames": "{case}/topics/topic_frame_overlap.csv",
     "agreement": "{case}/validation/agreement.json",
 }
 CASE_FIGURES = {
     "volume": "{case}/figures/volume.png", "hawkes": "{case}/figures/hawkes.png",
     "sentiment": "{case}/figures/sentiment.png", "frames": "{case}/figures/frames.png",
-    "words": "{case}/figures/distinctive_words.png", "cascades": "{case}/figures/cascades.png",
+    "words": "{case}/figures/distinctive_words.png", "topics": "{case}/figures/topics.png",
+    "cascades": "{case}/figures/cascades.png",
     "spreaders": "{case}/figures/spreaders.png", "geography": "{case}/figures/geography.png",
 }
 COMPARISON_FILES = {
@@ -235,6 +238,32 @@ def exemplar_table(page: StudyPage, case: Case, limit: int = 12) -> str:
             f"<th>likes</th><th>quote</th></tr>{rows}</table></details>")
 
 
+def topic_sentences(page: StudyPage, case: Case) -> str:
+    """The biterm topics of one case: K and how it was chosen, each topic's top words, how stable it is across
+    seeds and the frame it overlaps most."""
+    path = CASE_FILES["topics"].format(case=case.name)
+    summary = page.read_json(path)
+    stability_path = CASE_FILES["topic_stability"].format(case=case.name)
+    frames_path = CASE_FILES["topic_frames"].format(case=case.name)
+    stability = page.read_csv(stability_path)
+    overlap = page.read_csv(frames_path)
+    text = (f"A biterm topic model of the posts' own words (fitted on {page.n(summary['fit_posts'], path)} posts, "
+            f"{page.n(summary['vocabulary_size'], path)} words) chose {page.n(summary['k'], path)} topics "
+            f"(coherence × diversity over K {page.n(summary['k_range'][0], path)}–"
+            f"{page.n(summary['k_range'][-1], path)}; mean NPMI {page.n(summary['npmi'], path, '{:.2f}')}). "
+            f"Refitted with other seeds, a topic's best match is on average "
+            f"{page.n(summary['stability_mean'], path, '{:.2f}')} similar (1 = the same topic).")
+    items = []
+    for row in stability.itertuples():
+        mine = overlap[overlap["topic"] == row.topic].sort_values(["lift", "frame"], ascending=[False, True])
+        best = mine.iloc[0] if len(mine) else None
+        frame = (f"; most over-represented frame {page.name(best['frame'])} (lift "
+                 f"{page.n(best['lift'], frames_path, '{:.1f}')})" if best is not None and best["lift"] > 1 else "")
+        items.append(f"<li>{page.name(row.label)}: stability {page.n(row.similarity_mean, stability_path, '{:.2f}')} "
+                     f"(lowest {page.n(row.similarity_min, stability_path, '{:.2f}')}){frame}</li>")
+    return f"<p>{text}</p><ul>{''.join(items)}</ul>"
+
+
 def diffusion_sentences(page: StudyPage, case: Case) -> str:
     path = CASE_FILES["diffusion"].format(case=case.name)
     summary = page.read_json(path)
@@ -414,6 +443,8 @@ def build_study_page(results: str | Path, cases: list[Case], evaluation_path: st
             + f"<h4>What they talked about</h4><p>{frame_sentences(page, case)}</p>"
             + figure("frames", "Frame shares per day") + exemplar_table(page, case)
             + figure("words", "Distinctive words per phase (Fightin' Words)")
+            + f"<h4>Topics nobody named</h4>{topic_sentences(page, case)}"
+            + figure("topics", "Topic shares by phase (biterm topic model), topics labelled by their top words")
             + f"<h4>Who carried it</h4><p>{diffusion_sentences(page, case)}</p>"
             + figure("cascades", "Cascade sizes and depths") + figure("spreaders", "Concentration of authorship")
             + figure("geography", "Items by stated IP location"))
