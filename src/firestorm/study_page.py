@@ -252,7 +252,7 @@ def topic_sentences(page: StudyPage, case: Case) -> str:
             f"(coherence × diversity over K {page.n(summary['k_range'][0], path)}–"
             f"{page.n(summary['k_range'][-1], path)}; mean NPMI {page.n(summary['npmi'], path, '{:.2f}')}). "
             f"Refitted with other seeds, a topic's best match is on average "
-            f"{page.n(summary['stability_mean'], path, '{:.2f}')} similar (1 = the same topic).")
+            f"{page.n(summary['stability_mean'], path, '{:.2f}')} similar ({page.term('1 = the same topic')}).")
     items = []
     for row in stability.itertuples():
         mine = overlap[overlap["topic"] == row.topic].sort_values(["lift", "frame"], ascending=[False, True])
@@ -318,7 +318,13 @@ def response_section(page: StudyPage, cases: list[Case]) -> str:
         for measure, words, scale, fmt in (("level change, rate ratio", "hourly volume changed by a factor of", 1,
                                             "{:.2f}"),
                                            ("level change, share points", "the share labelled negative changed by",
-                                            100, "{:+.1f}")):
+                                            100, "{:+.1f}"),
+                                           ("level change, share points, corrected for misclassification",
+                                            "corrected for the classifier's errors measured on emoticon-labelled "
+                                            "posts, the negative share changed by", 100, "{:+.1f}"),
+                                           ("level change, share points, corrected for misclassification (human "
+                                            "codes of this study)", "corrected with this study's hand-coded sample, "
+                                            "the negative share changed by", 100, "{:+.1f}")):
             if measure not in mine.index:
                 continue
             effect = mine.loc[measure]
@@ -360,13 +366,13 @@ def validation_section(page: StudyPage, cases: list[Case], evaluation_path: str 
                            f"{page.interval(pair.get('ci95'), path)}"
                            for pair in report["agreement"]["pairwise_cohen_kappa"])
         model = report.get("model", {})
-        accuracy = model.get("accuracy", {})
         parts.append(f"<li>{page.name(case.title)}: {page.n(report['agreement']['items'], path)} items coded; "
                      f"coders' agreement {kappas}"
                      + (f"; the model agrees with the adjudicated codes on "
-                        f"{page.n(100 * accuracy['estimate'], path, '{:.0f}')}% "
-                        f"{page.interval([100 * v for v in accuracy['ci95']], path, '{:.0f}')}"
-                        if isinstance(accuracy, dict) and accuracy.get("estimate") is not None else "")
+                        f"{page.n(100 * model['accuracy'], path, '{:.0f}')}% of "
+                        f"{page.n(model['items'], path)} items "
+                        f"{page.interval([100 * v for v in model['accuracy_ci95']], path, '{:.0f}')}"
+                        if model.get("accuracy") is not None and model.get("accuracy_ci95") else "")
                      + ".</li>")
     warning = ("<p class='warn'>The coders of this demo are simulated: the numbers test the routine, they are not "
                "human judgement.</p>" if demo else "")
