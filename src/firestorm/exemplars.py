@@ -15,9 +15,9 @@ no @names, no links, cut short; authors appear only as their keyed pseudonyms.
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 
-import numpy as np
 import pandas as pd
 
 from firestorm.config import Case
@@ -41,7 +41,8 @@ def post_typicality(words: list[str], centroid: dict[str, float]) -> float:
     distinct = set(words)
     if not distinct:
         return 0.0
-    return sum(centroid.get(word, 0.0) for word in distinct) / np.sqrt(len(distinct))
+    # fsum: exact, so the score does not depend on the set's (hash-seeded) iteration order.
+    return math.fsum(centroid.get(word, 0.0) for word in distinct) / math.sqrt(len(distinct))
 
 
 def select_exemplars(candidates: pd.DataFrame, keys: list[str], k: int) -> pd.DataFrame:
