@@ -153,10 +153,25 @@ def test_same_seed_gives_byte_identical_tables_and_figures(planted_stage, tmp_pa
     assert other["summary"]["seed"] == 8
 
 
+def test_a_case_too_small_for_topics_says_so_with_empty_tables_and_a_figure(planted_stage, tmp_path):
+    """A handful of posts (a sparse real export) cannot identify topics: a status and reason, not a crash."""
+    case, frames, posts, tokens = planted_stage
+    model = BitermTopics(k_range=(3, 5), seed=7, stability_seeds=1, iterations=20, min_count=5)
+    result = analyse_topics(posts.head(6), tokens.head(6), case, frames, model, fit_posts=1000)
+    assert result["summary"]["status"] == "not identified" and "words are used" in result["summary"]["reason"]
+    for key in TABLES:
+        assert result[key].empty and len(result[key].columns) >= 4, key
+    figures.topics_figure(result["shares_phase"], result["stability"], result["phases"], case, tmp_path / "t.png")
+    assert (tmp_path / "t.png").stat().st_size > 5_000
+    empty = analyse_topics(posts.head(0), tokens.head(0), case, frames, model)
+    assert empty["summary"] == {"status": "not identified", "reason": "no post has tokens; nothing to model",
+                                "k": None, "posts": 0}
+
+
 def test_planted_stage_tables(planted_stage):
     result = run_stage(planted_stage)
     summary = result["summary"]
-    assert summary["k"] == 4 and summary["fit_posts"] == 1000 and summary["posts_with_topic"] == 1500
+    assert summary["status"] == "ok" and summary["k"] == 4 and summary["fit_posts"] == 1000 and summary["posts_with_topic"] == 1500
     shares = result["shares_phase"]
     totals = shares[shares["platform"] == "all"].groupby("phase")["share"].sum()
     assert totals.to_numpy() == pytest.approx(1.0)

@@ -781,6 +781,13 @@ def topics_figure(shares_phase, stability, phases, case, png_path, min_posts: in
     apply_style()
     rows = shares_phase[shares_phase["platform"] == "all"]
     topics = sorted(rows["topic"].unique())
+    if not topics:   # topics not identified (topics.json says why): say so instead of an empty grid
+        fig, ax = plt.subplots(figsize=(8, 2.5))
+        ax.axis("off")
+        ax.text(0.5, 0.5, f"{case.title}：话题未识别 topics not identified\n(see topics/topics.json)",
+                ha="center", va="center", fontsize=11)
+        save(fig, png_path)
+        return
     names = phase_names(phases, case.timezone)
     order = [name for name, _ in phases if name in set(rows["phase"])]
     table = rows.pivot(index="topic", columns="phase", values="share").reindex(index=topics, columns=order)

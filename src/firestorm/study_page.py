@@ -243,6 +243,9 @@ def topic_sentences(page: StudyPage, case: Case) -> str:
     seeds and the frame it overlaps most."""
     path = CASE_FILES["topics"].format(case=case.name)
     summary = page.read_json(path)
+    if summary.get("status", "ok") != "ok":
+        return (f"<p>Topics are {page.said(summary['status'], path)}: "
+                f"{page.said(summary.get('reason', ''), path)}.</p>")
     stability_path = CASE_FILES["topic_stability"].format(case=case.name)
     frames_path = CASE_FILES["topic_frames"].format(case=case.name)
     stability = page.read_csv(stability_path)

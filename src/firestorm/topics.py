@@ -178,6 +178,34 @@ def sample_positions(post_ids: pd.Series, eligible: np.ndarray, size: int, seed:
     return np.sort(candidates)
 
 
+class TopicsNotIdentified(ValueError):
+    """The posts cannot identify a topic model (too few words or biterms): a result, stated instead of topics."""
+
+
+# The columns of each table, so a case whose topics are not identified still gets its (empty) tables.
+TABLE_COLUMNS = {
+    "topic_words": ["topic", "rank", "word", "probability"],
+    "coherence_by_k": ["k", "log_likelihood", "npmi", "umass", "diversity", "quality", "chosen"],
+    "shares_phase": ["phase", "platform", "topic", "topic_posts", "posts", "share", "share_low", "share_high",
+                     "label"],
+    "shares_daily": ["day", "platform", "topic", "topic_posts", "posts", "share", "share_low", "share_high",
+                     "label"],
+    "frame_overlap": ["topic", "label", "frame", "topic_posts", "frame_posts", "share", "frame_share_overall",
+                      "lift"],
+    "exemplars": ["topic", "rank", "post_id", "probability", "time", "platform", "engagement", "author", "quote"],
+    "stability": ["topic", "label", "similarity_mean", "similarity_min"],
+}
+
+
+def not_identified(case: Case, reason: str, posts: int) -> dict:
+    """:func:`analyse_topics`' result for a case whose posts cannot identify topics: empty tables with their
+    columns and a summary whose ``status`` says why (as spread.json does for a fit that is not identified)."""
+    tables = {name: pd.DataFrame(columns=columns) for name, columns in TABLE_COLUMNS.items()}
+    return {**tables, "assignments": pd.DataFrame(columns=["post_id", "topic", "probability"]),
+            "summary": {"status": "not identified", "reason": reason, "k": None, "posts": posts},
+            "labels": [], "phases": phase_starts(case)}
+
+
 @dataclass
 class BitermTopics:
     """Biterm topic model with K chosen by topic quality over ``k_range`` (see the module docstring).
@@ -211,7 +239,7 @@ class BitermTopics:
         self.vocabulary_, self.common_words_ = build_vocabulary(documents, self.min_count, self.max_words,
                                                                 self.max_doc_share)
         if len(self.vocabulary_) < 2:
-            raise ValueError(f"topics: {len(self.vocabulary_)} words are used by at least {self.min_count} of the "
+            raise TopicsNotIdentified(f"{len(self.vocabulary_)} words are used by at least {self.min_count} of the "
                              f"{len(documents)} sampled posts and by at most {self.max_doc_share:.0%} of them; "
                              "a topic model needs more (lower topics.min_count or raise topics.max_doc_share)")
         self.index_ = {word: i for i, word in enumerate(self.vocabulary_)}
@@ -219,7 +247,7 @@ class BitermTopics:
         self.sample_posts_ = len(encoded)
         self.biterm_posts_ = sum(len(ids) >= 2 for ids in encoded)
         if self.biterm_posts_ == 0:
-            raise ValueError("topics: no sampled post has two vocabulary words; there are no biterms to fit")
+            raise TopicsNotIdentified("no sampled post has two vocabulary words; there are no biterms to fit")
         matrix = document_word_matrix(encoded, len(self.vocabulary_))
         biterms = biterms_of(encoded)
         rows, models = [], {}
@@ -388,7 +416,7 @@ def analyse_topics(posts: pd.DataFrame, tokens, case: Case, frames: dict[str, tu
                                     count=len(batch)))
     post_ids = pd.concat(ids, ignore_index=True) if ids else pd.Series([], dtype=str)
     if post_ids.empty:
-        raise ValueError(f"{case.name}: no post has tokens; nothing to model")
+        return not_identified(case, "no post has tokens; nothing to model", 0)
     eligible = np.concatenate(eligible)
     chosen = np.zeros(len(post_ids), dtype=bool)
     chosen[sample_positions(post_ids, eligible, fit_posts, model.seed)] = True
@@ -399,7 +427,10 @@ def analyse_topics(posts: pd.DataFrame, tokens, case: Case, frames: dict[str, tu
         keep = chosen[at:at + len(batch)]
         sample += [content_words(list(t)) for t in batch["tokens"][keep]]
         at += len(batch)
-    model.fit(sample)
+    try:
+        model.fit(sample)
+    except TopicsNotIdentified as error:
+        return not_identified(case, str(error), len(post_ids))
 
     # 3. score every post; frame indicators as the discourse stage finds them; exemplar shortlist
     matcher = FrameMatcher(frames)
@@ -445,6 +476,7 @@ def analyse_topics(posts: pd.DataFrame, tokens, case: Case, frames: dict[str, tu
     selection = model.selection_
     best = selection[selection["chosen"]].iloc[0]
     summary = {
+        "status": "ok",
         "k": model.k_,
         "k_range": list(model.k_range),
         "selection": "K maximising quality = (1 + mean NPMI of each topic's top words) / 2 x topic diversity",
