@@ -23,7 +23,7 @@ import pandas as pd
 from firestorm.config import Case
 
 __all__ = ["EXEMPLAR_COLUMNS", "PHASE_FRAME", "SENTIMENT_LABEL", "post_typicality", "select_exemplars",
-           "find_exemplars"]
+           "shortlist", "find_exemplars"]
 
 PHASE_FRAME = "phase × frame"
 SENTIMENT_LABEL = "sentiment label"
@@ -56,12 +56,14 @@ def select_exemplars(candidates: pd.DataFrame, keys: list[str], k: int) -> pd.Da
     return chosen
 
 
+def shortlist(candidates: pd.DataFrame, keys: list[str], k: int) -> pd.DataFrame:
+    """The best ``k * _CANDIDATES_PER_SLOT`` distinct-quote candidates per group: a running candidate list
+    read batch by batch stays short, and the ``k`` exemplars are still among it."""
+    return select_exemplars(candidates, keys, k * _CANDIDATES_PER_SLOT).drop(columns="rank")
+
+
 def _shortlist(parts: list[pd.DataFrame], keys: list[str], k: int) -> list[pd.DataFrame]:
-    """Keep the running candidate list short: the best ``k * _CANDIDATES_PER_SLOT`` per group."""
-    if not parts:
-        return parts
-    return [select_exemplars(pd.concat(parts, ignore_index=True), keys, k * _CANDIDATES_PER_SLOT)
-            .drop(columns="rank")]
+    return [shortlist(pd.concat(parts, ignore_index=True), keys, k)] if parts else parts
 
 
 def find_exemplars(posts: pd.DataFrame, batches, sentiment: pd.DataFrame, case: Case,

@@ -13,6 +13,11 @@ CLASSES = ("negative", "neutral", "positive")
 BINARY_LABELS = ("negative", "positive")
 
 
+def is_missing(value) -> bool:
+    """Whether a scalar read from a table or JSON is absent: None, NaN, NaT or pd.NA."""
+    return value is None or bool(pd.isna(value))
+
+
 def wilson_interval(successes: np.ndarray, totals: np.ndarray, z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of a binomial share; (nan, nan) where the total is 0."""
     successes = np.asarray(successes, dtype=float)

@@ -22,6 +22,7 @@ from firestorm.discourse import load_frames
 # The ITS thresholds are read from here by the report's methods text.
 from firestorm.its import (ITS_MIN_HOURS_EACH_SIDE, ITS_MIN_ITEMS, MIN_VALIDATION_POSTS_EACH_SIDE, OK, PREDICTIVE,
                            corrected_share_change, correction_check, interrupted_time_series, segment_confusion)
+from firestorm.metrics import is_missing as _missing
 from firestorm.response_measures import MEASURE_COLUMNS, StrategyCoder, load_strategies, response_measures
 from firestorm.spread import read_posts, timed_items
 
@@ -41,10 +42,6 @@ TIMING_COLUMNS = [
     "trigger_to_onset_h", "onset_to_peak_h", "onset_to_response_h", "peak_to_response_h",
     "onset_to_censoring_h",
 ]
-
-
-def _missing(value) -> bool:
-    return value is None or bool(pd.isna(value))
 
 
 def format_time(stamp, missing: str = "not detected") -> str:

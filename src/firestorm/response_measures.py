@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from firestorm.config import Case
+from firestorm.metrics import is_missing
 
 __all__ = [
     "LATENCY_BINS", "CENSORED", "PRIMARY_STRATEGIES", "SECONDARY_STRATEGIES", "STAGE_BEFORE_ONSET",
@@ -59,7 +59,7 @@ def latency_bin(hours: float | None, censored: bool = False) -> str:
     company that never responded, ``unknown`` when the latency could not be measured (no onset)."""
     if censored:
         return CENSORED
-    if hours is None or (isinstance(hours, float) and math.isnan(hours)) or pd.isna(hours):
+    if is_missing(hours):
         return UNKNOWN
     for bound, label in LATENCY_BINS:
         if hours <= bound:
@@ -71,13 +71,13 @@ def stage_at_response(response, onset, peak) -> str:
     """Where on the attention curve the company spoke: before onset (stealing thunder), before the peak,
     after it; ``no response`` / ``unknown`` (onset not detected) otherwise. A response before the trigger's
     onset is stealing thunder even when the peak is unknown."""
-    if response is None or pd.isna(response):
+    if is_missing(response):
         return "no response"
-    if onset is None or pd.isna(onset):
+    if is_missing(onset):
         return UNKNOWN
     if response < onset:
         return STAGE_BEFORE_ONSET
-    if peak is None or pd.isna(peak):
+    if is_missing(peak):
         return UNKNOWN
     return STAGE_BEFORE_PEAK if response < peak else STAGE_AFTER_PEAK
 
@@ -85,7 +85,7 @@ def stage_at_response(response, onset, peak) -> str:
 def volume_share_at(times: pd.Series, moment) -> float:
     """Share of the case's timed items (``times``, UTC) posted before ``moment``: how much of the storm had
     already arrived. NaN without a moment or without items."""
-    if moment is None or pd.isna(moment) or not len(times):
+    if is_missing(moment) or not len(times):
         return float("nan")
     return float((times < moment).mean())
 
@@ -158,7 +158,7 @@ def response_measures(timing_row, case: Case, times: pd.Series, answering: pd.Da
     responded = bool(timing_row["responded"])
     response = timing_row["response"] if responded else None
     trigger_hours = ((pd.Timestamp(response) - pd.Timestamp(timing_row["trigger"])).total_seconds() / 3600
-                     if responded and not pd.isna(timing_row["trigger"]) else float("nan"))
+                     if responded and not is_missing(timing_row["trigger"]) else float("nan"))
     platform, channel = response_channel(answering, case.response_channel)
     if not responded:
         platform, channel = "", "no response"

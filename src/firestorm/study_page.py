@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import html
 import json
-import math
 import os
 from pathlib import Path
 
 import pandas as pd
 
 from firestorm.config import Case
+from firestorm.metrics import is_missing as _missing
 
 __all__ = ["StudyPage", "build_study_page", "case_files", "comparison_files"]
 
@@ -56,10 +56,6 @@ def case_files(case_name: str) -> list[str]:
 def comparison_files() -> list[str]:
     """The cross-case files the page reads, relative to the results directory."""
     return [*COMPARISON_FILES.values(), *COMPARISON_FIGURES.values()]
-
-
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or bool(pd.isna(value))
 
 
 def _esc(text) -> str:

@@ -43,7 +43,7 @@ import scipy.sparse as sparse
 from firestorm.config import Case
 from firestorm.discourse import (FrameMatcher, as_batches, assign_phases, content_words, frame_counts,
                                  phase_starts, shares_from_counts)
-from firestorm.exemplars import select_exemplars
+from firestorm.exemplars import select_exemplars, shortlist
 from firestorm.text import short_quote
 
 # ------------------------------------------------------------------------------------------- words
@@ -359,11 +359,6 @@ def exemplar_candidates(post_ids: pd.Series, own_text: pd.Series, probabilities:
     return candidates
 
 
-def shortlist(candidates: pd.DataFrame, k: int) -> pd.DataFrame:
-    """The best ``20 k`` distinct quotes per topic: enough that k survive, so batches are kept short."""
-    return select_exemplars(candidates, ["topic"], 20 * k).drop(columns="rank")
-
-
 def exemplars(candidates: pd.DataFrame, numbering: np.ndarray, posts: pd.DataFrame, case: Case,
               k: int = 5) -> pd.DataFrame:
     """Each topic's ``k`` most typical posts (:data:`EXEMPLAR_COLUMNS`): highest probability of the topic
@@ -440,7 +435,8 @@ def analyse_topics(posts: pd.DataFrame, tokens, case: Case, frames: dict[str, tu
         probabilities.append(scores)
         indicators.append(matcher.indicator_table(batch["own_text"]))
         found = exemplar_candidates(batch["post_id"], batch["own_text"], scores)
-        candidates = shortlist(found if candidates is None else pd.concat([candidates, found]), exemplars_per_topic)
+        candidates = shortlist(found if candidates is None else pd.concat([candidates, found]), ["topic"],
+                               exemplars_per_topic)
     probabilities = np.vstack(probabilities)
     indicators = pd.concat(indicators, ignore_index=True)
 
