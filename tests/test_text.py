@@ -155,6 +155,20 @@ def test_mentions_with_name_dots_are_pseudonymised_whole():
     assert scrubbed.startswith("转发//@u_") and scrubbed.count("@u_") == 2
 
 
+def test_a_pseudonym_standing_in_a_text_stays_one_person_token(cutter):
+    """A name replaced in place without an @ (weibo-crawler's "…的<name>的微博视频" cards) leaves a bare pseudonym;
+    cut by jieba, its hex became a word (and a topic word on real exports). It is one person token instead."""
+    from firestorm.privacy import nickname_pseudonym
+
+    name = nickname_pseudonym(b"k" * 32, "weibo", "某位博主")
+    result = segment_text(f"转发了{name}的微博视频，太好看了", cutter)
+    assert result["tokens"].count("@user") == 1
+    assert name[2:] not in " ".join(result["tokens"]) + result["own_text"]
+    assert "好看" in result["tokens"]
+    # Not inside a longer run of letters and digits: a product code such as "menu_0123456789abcdef0" stays text.
+    assert "@user" not in segment_text("menu_0123456789abcdef0", cutter)["tokens"]
+
+
 # rjieba (jieba-rs) finds the route, jieba's own HMM cuts the unknown runs: the words must be jieba's exactly.
 @pytest.fixture(scope="module")
 def case_tokenizer(repo):

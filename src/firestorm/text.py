@@ -38,12 +38,12 @@ try:  # jieba-rs finds the same DAG route ~7x faster; without it, jieba itself c
 except ImportError:  # pragma: no cover - rjieba is pinned in requirements.txt
     rjieba = None
 
-from firestorm.privacy import MENTION   # what a mention is: one pattern for privacy and segmentation
+from firestorm.privacy import MENTION, PSEUDONYM   # what a mention and a pseudonym are: privacy owns both
 
 URL = re.compile(r"https?://[^\s\u4e00-\u9fff，。！？]+")
 HASHTAG = re.compile(r"#([^#\[\]\n]{1,40}?)(?:\[话题\])?#")
 EMOTICON = re.compile(r"\[[^\[\]\s]{1,8}\]")
-MARKUP = re.compile("|".join(p.pattern for p in (URL, HASHTAG, MENTION, EMOTICON)))
+MARKUP = re.compile("|".join(p.pattern for p in (URL, HASHTAG, MENTION, EMOTICON, PSEUDONYM)))
 REPOST_CHAIN = "//@"
 
 TOKENS = {
@@ -274,7 +274,7 @@ def normalise_characters(text: str) -> str:
 def markup_token(piece: str) -> str:
     if URL.fullmatch(piece):
         return "<url>"
-    if MENTION.fullmatch(piece):
+    if MENTION.fullmatch(piece) or PSEUDONYM.fullmatch(piece):
         return "@user"
     hashtag = HASHTAG.fullmatch(piece)
     if hashtag:
