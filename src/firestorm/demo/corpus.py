@@ -87,13 +87,15 @@ def generate_items(case: Case, scale: float = 1.0) -> tuple[pd.DataFrame, pd.Dat
     # stays as it was.
     official_rng = np.random.default_rng(demo["seed"] + 2)
     coordinated_rng = np.random.default_rng(demo["seed"] + 3)
+    sentence_rng = np.random.default_rng(demo["seed"] + 6)     # posts' second frame sentences
     coordinated = None
     coordinated_platform = (demo.get("coordinated_group") or {}).get("platform")
     for number, (arrivals, users) in enumerate(zip(platforms_items, platform_users)):
-        dressed = _dress_items(rng, case, arrivals, users, phrases, boundaries, onset)
+        dressed = _dress_items(rng, case, arrivals, users, phrases, boundaries, onset, sentence_rng)
         dressed, users = _add_official_posts(official_rng, case, dressed, users, phrases)
         if dressed["platform"].iat[0] == coordinated_platform:
-            dressed, users, coordinated = add_coordinated_posts(coordinated_rng, case, dressed, users, phrases)
+            dressed, users, coordinated = add_coordinated_posts(coordinated_rng, case, dressed, users, phrases,
+                                                                sentence_rng)
         platform_users[number] = users
         items_by_platform.append(dressed)
     items = pd.concat(items_by_platform, ignore_index=True)
@@ -113,7 +115,7 @@ def generate_items(case: Case, scale: float = 1.0) -> tuple[pd.DataFrame, pd.Dat
     return items, users, truth
 
 
-def _dress_items(rng, case, arrivals, users, phrases, boundaries, onset) -> pd.DataFrame:
+def _dress_items(rng, case, arrivals, users, phrases, boundaries, onset, sentence_rng=None) -> pd.DataFrame:
     demo = case.demo
     platform = arrivals["platform"].iat[0]
     n = len(arrivals)
@@ -161,7 +163,7 @@ def _dress_items(rng, case, arrivals, users, phrases, boundaries, onset) -> pd.D
         mention = nicknames[int(rng.integers(len(users)))]
         text = compose_text(
             rng, phrases, platform, frames[i], sentiments[i], demo["brand"], demo["product"],
-            list(case.hashtags), mention, is_comment[i], case.keywords,
+            list(case.hashtags), mention, is_comment[i], case.keywords, sentence_rng,
         )
         if kinds[i] == "repost":
             # Weibo repost: the reposter's words, then the chain of what was reposted.

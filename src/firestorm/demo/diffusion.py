@@ -48,7 +48,8 @@ def plant_locations(rng: np.random.Generator, items: pd.DataFrame, provinces: li
 
 
 def add_coordinated_posts(rng: np.random.Generator, case, items: pd.DataFrame, users: pd.DataFrame,
-                          phrases: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+                          phrases: dict, sentence_rng: np.random.Generator | None = None,
+                          ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Append the case's planted coordinated group (``demo.coordinated_group``) to its platform's items:
     ``accounts`` new accounts post one shared text per round, each within ``spread_seconds`` of the round's
     start, in ``rounds`` rounds spread over the storm after the trigger. Returns items, users and what was
@@ -66,7 +67,7 @@ def add_coordinated_posts(rng: np.random.Generator, case, items: pd.DataFrame, u
     rows = []
     for round_start in rounds:
         text = compose_text(rng, phrases, platform, "boycott", "negative", demo["brand"], demo["product"],
-                            list(case.hashtags), None, False, case.keywords) + CAMPAIGN_CALL
+                            list(case.hashtags), None, False, case.keywords, sentence_rng) + CAMPAIGN_CALL
         for account in range(accounts_n):
             time = (round_start + pd.Timedelta(seconds=float(rng.uniform(0, spread)))).floor("s")
             seconds = int(time.timestamp())

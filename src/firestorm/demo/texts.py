@@ -42,23 +42,37 @@ def sentiment_probabilities(case: Case, times: pd.Series, onset: pd.Timestamp) -
 
 
 def compose_text(rng, phrases, platform, frame, sentiment, brand, product, hashtags, mention, is_comment,
-                 keywords=()):
-    """One post or comment: a frame sentence, a sentiment sentence and platform markup.
+                 keywords=(), sentence_rng=None):
+    """One post or comment: its frame's sentences, a sentiment sentence and platform markup.
+
+    A post on a frame says two different sentences of that frame's bank (a comment one): posts that dwell on one
+    frame make its words co-occur across templates, the structure a topic model should find, as in real posts.
+    The second sentence is drawn from ``sentence_rng`` (default ``rng``), so that a caller can keep the draws of
+    its main stream, and with them every other planted quantity, as they were with one sentence.
 
     An on-topic post always matches the case's search: where its words hold none of ``keywords`` it gets a
     case hashtag (a keyword search returns only matching posts; comments come with the post they answer).
     """
     pick = lambda options: options[int(rng.integers(len(options)))]  # noqa: E731
-    parts = []
+    parts, second = [], ""
     if frame == "off_topic":
         parts.append(pick(phrases["off_topic"]))
     elif not (is_comment and frame == "none"):
-        parts.append(pick(phrases["frames"][frame]).format(brand=brand, product=product))
+        bank = phrases["frames"][frame]
+        first = int(rng.integers(len(bank)))
+        parts.append(bank[first].format(brand=brand, product=product))
+        if not is_comment:
+            other = int((sentence_rng or rng).integers(len(bank) - 1))
+            second = "，" + bank[other + (other >= first)].format(brand=brand, product=product)
     parts.append(pick(phrases["sentiments"][sentiment]))
     text = "，".join(parts)
     if rng.random() < 0.6:
         text += pick(phrases["emoticons"][platform][sentiment])
+    # Whether the search would miss the post is judged without the second sentence, so the main stream's draws
+    # do not depend on it (a post that matches without it matches with it).
     unmatched = not any(keyword.lower() in text.lower() for keyword in keywords)
+    if second:
+        text = text.replace(parts[0], parts[0] + second, 1)
     if not is_comment and frame != "off_topic" and hashtags and (rng.random() < 0.5 or unmatched):
         tag = pick(hashtags)
         text += f" #{tag}[话题]#" if platform == "xiaohongshu" else f" #{tag}#"
