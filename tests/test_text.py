@@ -161,12 +161,15 @@ def test_a_pseudonym_standing_in_a_text_stays_one_person_token(cutter):
     from firestorm.privacy import nickname_pseudonym
 
     name = nickname_pseudonym(b"k" * 32, "weibo", "某位博主")
-    result = segment_text(f"转发了{name}的微博视频，太好看了", cutter)
-    assert result["tokens"].count("@user") == 1
-    assert name[2:] not in " ".join(result["tokens"]) + result["own_text"]
+    other = nickname_pseudonym(b"k" * 32, "weibo", "另一位")
+    # As real exports have them: after the card's "L", and two names written back to back.
+    result = segment_text(f"太好看了L{name}的微博视频 {name}{other}", cutter)
+    assert result["tokens"].count("@user") == 3
+    text = " ".join(result["tokens"]) + result["own_text"]
+    assert name[2:] not in text and other[2:] not in text
     assert "好看" in result["tokens"]
-    # Not inside a longer run of letters and digits: a product code such as "menu_0123456789abcdef0" stays text.
-    assert "@user" not in segment_text("menu_0123456789abcdef0", cutter)["tokens"]
+    # A longer hex run is some other identifier, not a pseudonym: it stays text.
+    assert "@user" not in segment_text("u_0123456789abcdef01", cutter)["tokens"]
 
 
 # rjieba (jieba-rs) finds the route, jieba's own HMM cuts the unknown runs: the words must be jieba's exactly.

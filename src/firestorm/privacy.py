@@ -24,8 +24,9 @@ MIN_KEY_BYTES = 16
 # 约翰·史密斯, and real crawled reposts "//@·name:"), up to 30 characters.
 MENTION = re.compile(r"@([\w\u4e00-\u9fff\-·・]{1,30})")
 # A pseudonym as :func:`pseudonym` writes it, standing in a text where a name stood without an @ (weibo-crawler's
-# "…的<name>的微博视频" cards): segmentation keeps it whole as a person token instead of cutting out its hex.
-PSEUDONYM = re.compile(r"(?<![A-Za-z0-9_])u_[0-9a-f]{16}(?![0-9A-Za-z])")
+# "L<name>的微博视频" cards, names written back to back): segmentation keeps it whole as a person token instead of
+# cutting out its hex. Nothing before it is required ("Lu_…", "u_…u_…" occur in real exports).
+PSEUDONYM = re.compile(r"u_[0-9a-f]{16}(?![0-9a-f])")
 
 
 class PseudonymKeyError(RuntimeError):
