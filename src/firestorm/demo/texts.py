@@ -61,7 +61,7 @@ def compose_text(rng, phrases, platform, frame, sentiment, brand, product, hasht
         bank = phrases["frames"][frame]
         first = int(rng.integers(len(bank)))
         parts.append(bank[first].format(brand=brand, product=product))
-        if not is_comment:
+        if not is_comment and len(bank) > 1:
             other = int((sentence_rng or rng).integers(len(bank) - 1))
             second = "，" + bank[other + (other >= first)].format(brand=brand, product=product)
     parts.append(pick(phrases["sentiments"][sentiment]))
@@ -71,8 +71,7 @@ def compose_text(rng, phrases, platform, frame, sentiment, brand, product, hasht
     # Whether the search would miss the post is judged without the second sentence, so the main stream's draws
     # do not depend on it (a post that matches without it matches with it).
     unmatched = not any(keyword.lower() in text.lower() for keyword in keywords)
-    if second:
-        text = text.replace(parts[0], parts[0] + second, 1)
+    text = parts[0] + second + text[len(parts[0]):]
     if not is_comment and frame != "off_topic" and hashtags and (rng.random() < 0.5 or unmatched):
         tag = pick(hashtags)
         text += f" #{tag}[话题]#" if platform == "xiaohongshu" else f" #{tag}#"
