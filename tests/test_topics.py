@@ -11,8 +11,8 @@ from firestorm.demo.texts import load_phrases
 from firestorm.discourse import load_frames, parquet_batches
 from firestorm.ingest import ingest_case
 from firestorm.text import segment_posts
-from firestorm.topics import (TABLES, BitermTopics, analyse_topics, document_word_matrix, exemplar_candidates,
-                              matched_similarity, npmi_coherence, sample_positions)
+from firestorm.topics import (TABLES, BitermTopics, analyse_topics, biterm_bound, document_word_matrix,
+                              exemplar_candidates, matched_similarity, npmi_coherence, sample_positions)
 
 # Word groups that never mix: every planted post draws its words from one group only.
 GROUP_WORDS = 12
@@ -91,6 +91,23 @@ def test_the_fit_sample_does_not_depend_on_the_order_of_the_posts():
                                                                       eligible[shuffled], 100, seed=5)])
     assert chosen == again and len(chosen) == 100
     assert all(int(i.split(":")[1]) % 3 for i in chosen)
+
+
+def test_the_fit_sample_stops_at_its_biterm_budget_and_stays_a_random_draw():
+    """Long posts carry many biterms: the sample stops before passing ``max_biterms``, drawn at random whether or
+    not the post cap applied; a budget that does not bind changes nothing."""
+    assert biterm_bound(np.array([1, 2, 10, 15, 16, 20])).tolist() == [0, 1, 45, 105, 119, 175]
+    ids = pd.Series([f"weibo:{i:04d}" for i in range(2000)])
+    eligible = np.ones(2000, dtype=bool)
+    words = np.random.default_rng(2).integers(2, 40, 2000)
+    biterms = biterm_bound(words)
+    for size in (5000, 800):                      # the post cap not reached / reached
+        unbounded = sample_positions(ids, eligible, size, seed=5)
+        assert np.array_equal(sample_positions(ids, eligible, size, 5, biterms, int(biterms.sum())), unbounded)
+        budgeted = sample_positions(ids, eligible, size, 5, biterms, 20_000)
+        assert biterms[budgeted].sum() <= 20_000 < biterms[budgeted].sum() + biterms.max()
+        assert set(budgeted) <= set(unbounded)
+        assert budgeted.max() > 1500, "a random draw, not the lowest post ids"
 
 
 def test_quotes_carry_no_names_mentions_or_repost_chains():

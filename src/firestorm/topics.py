@@ -12,8 +12,10 @@ lexicon of :mod:`firestorm.discourse`.
   topic), the ``max_words`` most used (ties by word).
 * **Sample** — the model is fitted on ``fit_posts`` posts with at least two content words, drawn without
   replacement by a ``numpy.random.Generator`` seeded with ``seed`` over the posts sorted by ``post_id`` (so
-  the sample does not depend on file order); every post is then scored in batches. Cost of a fit is bounded
-  by the sample, not by the case.
+  the sample does not depend on file order), and cut where its biterms (bounded from each post's number of
+  content words) would pass ``fit_biterms``: real posts are long (a 20-word post has 175 biterms, a demo post
+  about 45), and a fit's cost grows with its biterms. Every post is then scored in batches. Cost of a fit is
+  bounded by the sample, not by the case.
 * **Chains** — each fit runs ``restarts`` Gibbs chains of ``iterations`` sweeps (seeds derived from seed, K and
   chain) and keeps the chain with the highest biterm log-likelihood: a single chain ends in a local optimum
   (two topics merged, another split) about one time in four even on well separated word groups.
@@ -168,13 +170,34 @@ def fit_btm(biterms: list[np.ndarray], matrix: sparse.csr_matrix, vocabulary: np
     return best
 
 
-def sample_positions(post_ids: pd.Series, eligible: np.ndarray, size: int, seed: int) -> np.ndarray:
+BITERM_WINDOW = 15   # bitermplus.get_biterms' default: pairs of words less than 15 positions apart
+
+
+def biterm_bound(words: np.ndarray) -> np.ndarray:
+    """Biterms a post of ``words`` content words yields at most (all pairs within the window; words outside the
+    vocabulary only lower it)."""
+    words = np.asarray(words, dtype=np.int64)
+    window = BITERM_WINDOW - 1
+    return np.where(words <= BITERM_WINDOW, words * (words - 1) // 2, window * words - window * (window + 1) // 2)
+
+
+def sample_positions(post_ids: pd.Series, eligible: np.ndarray, size: int, seed: int,
+                     biterms: np.ndarray | None = None, max_biterms: int | None = None) -> np.ndarray:
     """Positions (sorted) of up to ``size`` eligible posts drawn without replacement; the draw is over the
-    eligible posts ordered by ``post_id``, so it does not depend on the order of the input."""
+    eligible posts ordered by ``post_id``, so it does not depend on the order of the input. With ``biterms``
+    (per post, aligned with ``post_ids``) and ``max_biterms``, the draw stops before the sample's biterms would
+    pass the budget: a fit's cost grows with its biterms, and long posts carry many (20 words: 175)."""
     candidates = np.flatnonzero(eligible)
     candidates = candidates[np.argsort(post_ids.to_numpy()[candidates].astype(str), kind="stable")]
-    if len(candidates) > size:
-        candidates = np.random.default_rng(seed).choice(candidates, size=size, replace=False)
+    rng = np.random.default_rng(seed)
+    drawn = len(candidates) > size
+    if drawn:
+        candidates = rng.choice(candidates, size=size, replace=False)   # in random order
+    if biterms is not None and max_biterms is not None and biterms[candidates].sum() > max_biterms:
+        if not drawn:
+            candidates = rng.permutation(candidates)
+        within = np.cumsum(biterms[candidates]) <= max_biterms
+        candidates = candidates[:max(1, int(within.sum()))]
     return np.sort(candidates)
 
 
@@ -383,7 +406,7 @@ TABLES = ("topic_words", "coherence_by_k", "shares_phase", "shares_daily", "fram
 
 def analyse_topics(posts: pd.DataFrame, tokens, case: Case, frames: dict[str, tuple[str, ...]],
                    model: BitermTopics, fit_posts: int = 20_000, top_words: int = 15,
-                   exemplars_per_topic: int = 5) -> dict:
+                   exemplars_per_topic: int = 5, fit_biterms: int | None = None) -> dict:
     """Every topic table of one case (see the module docstring).
 
     ``posts`` has :data:`POST_COLUMNS`; ``tokens`` is the token table (:data:`TOKEN_COLUMNS`) or a callable
@@ -404,17 +427,19 @@ def analyse_topics(posts: pd.DataFrame, tokens, case: Case, frames: dict[str, tu
             yield batch[keep].reset_index(drop=True)
 
     # 1. which posts may enter the fit sample (two content words or more), in file order
-    ids, eligible = [], []
+    ids, word_counts = [], []
     for batch in case_batches():
         ids.append(batch["post_id"])
-        eligible.append(np.fromiter((len(content_words(list(t))) >= 2 for t in batch["tokens"]), dtype=bool,
-                                    count=len(batch)))
+        word_counts.append(np.fromiter((len(content_words(list(t))) for t in batch["tokens"]), dtype=np.int64,
+                                       count=len(batch)))
     post_ids = pd.concat(ids, ignore_index=True) if ids else pd.Series([], dtype=str)
     if post_ids.empty:
         return not_identified(case, "no post has tokens; nothing to model", 0)
-    eligible = np.concatenate(eligible)
+    word_counts = np.concatenate(word_counts)
+    eligible = word_counts >= 2
     chosen = np.zeros(len(post_ids), dtype=bool)
-    chosen[sample_positions(post_ids, eligible, fit_posts, model.seed)] = True
+    chosen[sample_positions(post_ids, eligible, fit_posts, model.seed, biterm_bound(word_counts), fit_biterms)] = (
+        True)
 
     # 2. fit on the sample's words
     sample, at = [], 0
@@ -488,6 +513,7 @@ def analyse_topics(posts: pd.DataFrame, tokens, case: Case, frames: dict[str, tu
         "alpha": round(50.0 / model.k_, 6),
         "beta": model.beta,
         "fit_posts_limit": fit_posts,
+        "fit_biterms_limit": fit_biterms,
         "fit_posts": model.sample_posts_,
         "eligible_posts": int(eligible.sum()),
         "vocabulary_size": len(model.vocabulary_),

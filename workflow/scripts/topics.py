@@ -20,7 +20,7 @@ result = analyse_topics(
     pd.read_parquet(snakemake.input.posts, columns=POST_COLUMNS),
     parquet_batches(snakemake.input.tokens, TOKEN_COLUMNS), case, load_frames(snakemake.input.frames, case),
     BitermTopics.from_settings(settings), fit_posts=settings["fit_posts"], top_words=settings["top_words"],
-    exemplars_per_topic=settings["exemplars"],
+    exemplars_per_topic=settings["exemplars"], fit_biterms=settings["fit_biterms"],
 )
 for key in TABLES:
     result[key].to_csv(getattr(snakemake.output, key), index=False)
