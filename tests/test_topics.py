@@ -11,7 +11,7 @@ from firestorm.demo.texts import load_phrases
 from firestorm.discourse import load_frames, parquet_batches
 from firestorm.ingest import ingest_case
 from firestorm.text import segment_posts
-from firestorm.topics import (TABLES, BitermTopics, analyse_topics, biterm_bound, document_word_matrix,
+from firestorm.topics import (TABLES, BitermTopics, analyse_topics, biterm_bound, biterms_of, document_word_matrix,
                               exemplar_candidates, matched_similarity, npmi_coherence, sample_positions)
 
 # Word groups that never mix: every planted post draws its words from one group only.
@@ -97,6 +97,8 @@ def test_the_fit_sample_stops_at_its_biterm_budget_and_stays_a_random_draw():
     """Long posts carry many biterms: the sample stops before passing ``max_biterms``, drawn at random whether or
     not the post cap applied; a budget that does not bind changes nothing."""
     assert biterm_bound(np.array([1, 2, 10, 15, 16, 20])).tolist() == [0, 1, 45, 105, 119, 175]
+    lengths = np.arange(2, 40)   # the bound is what the fit's own biterm extraction yields
+    assert [len(b) for b in biterms_of([np.arange(n) for n in lengths])] == biterm_bound(lengths).tolist()
     ids = pd.Series([f"weibo:{i:04d}" for i in range(2000)])
     eligible = np.ones(2000, dtype=bool)
     words = np.random.default_rng(2).integers(2, 40, 2000)

@@ -26,7 +26,8 @@ MENTION = re.compile(r"@([\w\u4e00-\u9fff\-·・]{1,30})")
 # A pseudonym as :func:`pseudonym` writes it, standing in a text where a name stood without an @ (weibo-crawler's
 # "L<name>的微博视频" cards, names written back to back): segmentation keeps it whole as a person token instead of
 # cutting out its hex. Nothing before it is required ("Lu_…", "u_…u_…" occur in real exports).
-PSEUDONYM = re.compile(r"u_[0-9a-f]{16}(?![0-9a-f])")
+PSEUDONYM_HEX_DIGITS = 16
+PSEUDONYM = re.compile(rf"u_[0-9a-f]{{{PSEUDONYM_HEX_DIGITS}}}(?![0-9a-f])")
 
 
 class PseudonymKeyError(RuntimeError):
@@ -58,7 +59,7 @@ def load_key(key_env: str, key_file: str | Path) -> bytes:
 def pseudonym(key: bytes, namespace: str, value: str) -> str:
     """Stable keyed pseudonym of ``value`` within ``namespace`` (e.g. 'weibo')."""
     digest = hmac.new(key, f"{namespace}:{value}".encode("utf-8"), hashlib.sha256).hexdigest()
-    return "u_" + digest[:16]
+    return "u_" + digest[:PSEUDONYM_HEX_DIGITS]
 
 
 def pseudonymise_mentions(text: str, key: bytes, namespace: str) -> str:

@@ -127,12 +127,15 @@ def matched_similarity(reference: np.ndarray, other: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------- model
+BITERM_WINDOW = 15   # biterms pair words less than 15 positions apart (bitermplus.get_biterms' default)
+
+
 def biterms_of(encoded: list[np.ndarray]) -> list[np.ndarray]:
-    """Each post's biterms (pairs of word ids within bitermplus's default window of 15 words), posts with fewer
-    than two words left out."""
+    """Each post's biterms (pairs of word ids within :data:`BITERM_WINDOW`), posts with fewer than two words
+    left out."""
     import bitermplus
 
-    return bitermplus.get_biterms([ids for ids in encoded if len(ids) >= 2], as_array=True)
+    return bitermplus.get_biterms([ids for ids in encoded if len(ids) >= 2], win=BITERM_WINDOW, as_array=True)
 
 
 def biterm_log_likelihood(model, biterms: list[np.ndarray]) -> float:
@@ -170,12 +173,9 @@ def fit_btm(biterms: list[np.ndarray], matrix: sparse.csr_matrix, vocabulary: np
     return best
 
 
-BITERM_WINDOW = 15   # bitermplus.get_biterms' default: pairs of words less than 15 positions apart
-
-
 def biterm_bound(words: np.ndarray) -> np.ndarray:
-    """Biterms a post of ``words`` content words yields at most (all pairs within the window; words outside the
-    vocabulary only lower it)."""
+    """Biterms a post of ``words`` content words yields at most in :func:`biterms_of` (all pairs within the
+    window; words outside the vocabulary only lower it)."""
     words = np.asarray(words, dtype=np.int64)
     window = BITERM_WINDOW - 1
     return np.where(words <= BITERM_WINDOW, words * (words - 1) // 2, window * words - window * (window + 1) // 2)
@@ -438,8 +438,8 @@ def analyse_topics(posts: pd.DataFrame, tokens, case: Case, frames: dict[str, tu
     word_counts = np.concatenate(word_counts)
     eligible = word_counts >= 2
     chosen = np.zeros(len(post_ids), dtype=bool)
-    chosen[sample_positions(post_ids, eligible, fit_posts, model.seed, biterm_bound(word_counts), fit_biterms)] = (
-        True)
+    sampled = sample_positions(post_ids, eligible, fit_posts, model.seed, biterm_bound(word_counts), fit_biterms)
+    chosen[sampled] = True
 
     # 2. fit on the sample's words
     sample, at = [], 0
